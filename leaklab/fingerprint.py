@@ -1,0 +1,123 @@
+"""Fingerprints and redacted previews: the only forms in which a secret travels.
+
+One hashing rule for every reader (shared reference, scanner-formats §0): take the value
+exactly as the tool reported it, strip one trailing ``\\n`` and then one trailing ``\\r``,
+encode as UTF-8 and hash. SHA-256 is the cross-tool join key; SHA-1 is kept because
+detect-secrets stores nothing else.
+
+    >>> sha256("AKIAFAKEFAKEFAKEFAKE\\n") == sha256("AKIAFAKEFAKEFAKEFAKE")
+    True
+    >>> redact("ghp_FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKE0000")
+    'ghp_…00'
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+ELLIPSIS = "…"
+
+
+def normalize(raw: str) -> str:
+    """Apply the shared strip rule (one trailing newline, then one carriage return)."""
+    if raw.endswith("\n"):
+        raw = raw[:-1]
+    if raw.endswith("\r"):
+        raw = raw[:-1]
+    return raw
+
+
+def _encode(raw: str) -> bytes:
+    # surrogateescape keeps undecodable input bytes hashable exactly as they were read.
+    return normalize(raw).encode("utf-8", "surrogateescape")
+
+
+def sha256(raw: str) -> str:
+    """SHA-256 hex of a raw secret under the shared rule."""
+    return hashlib.sha256(_encode(raw)).hexdigest()
+
+
+def sha1(raw: str) -> str:
+    """SHA-1 hex of a raw secret (the detect-secrets join key)."""
+    return hashlib.sha1(_encode(raw)).hexdigest()
+
+
+def redact(raw: str) -> str:
+    """A short preview that cannot be used as the secret.
+
+    Long values keep the first 4 and last 2 characters, medium ones the first 2,
+    short ones nothing, so that a preview never reveals more than a third of a value.
+
+        >>> redact("hunter2"), redact("s3cr3t-pass"), redact("sk_live_FAKEFAKEFAKE")
+        ('…', 's3…', 'sk_l…KE')
+    """
+    raw = normalize(raw)
+    n = len(raw)
+    if n >= 18:
+        return raw[:4] + ELLIPSIS + raw[-2:]
+    if n >= 8:
+        return raw[:2] + ELLIPSIS
+    return ELLIPSIS
+
+
+def fingerprint_all(values: list) -> tuple[list, list, list]:
+    """Hash and redact a column of raw values (``None`` stays ``None``).
+
+    Returns ``(sha256s, sha1s, previews)``. Repeated values are hashed once: scanner
+    reports repeat the same secret across commits and rules.
+    """
+    cache: dict[str, tuple[str, str, str]] = {}
+    s256, s1, prev = [], [], []
+    for v in values:
+        if v is None:
+            s256.append(None)
+            s1.append(None)
+            prev.append(None)
+            continue
+        hit = cache.get(v)
+        if hit is None:
+            b = _encode(v)
+            hit = (hashlib.sha256(b).hexdigest(), hashlib.sha1(b).hexdigest(), redact(v))
+            cache[v] = hit
+        s256.append(hit[0])
+        s1.append(hit[1])
+        prev.append(hit[2])
+    return s256, s1, prev
+
+
+class Secret:
+    """A raw secret the analyst asked for, which renders redacted.
+
+    ``repr``, ``str`` and HTML show only the preview, so a frame holding these objects
+    is safe to display; ``reveal()`` is the one explicit way to the value.
+
+        >>> s = Secret("sk_live_FAKEFAKEFAKEFAKE")
+        >>> s, str(s)
+        (Secret('sk_l…KE'), 'sk_l…KE')
+        >>> s.reveal()
+        'sk_live_FAKEFAKEFAKEFAKE'
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __str__(self) -> str:
+        return redact(self._value)
+
+    def __repr__(self) -> str:
+        return f"Secret({redact(self._value)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("leaklab.Secret", self._value))
+
+    def __reduce__(self):
+        # Pickling would write the raw value to disk; refuse rather than leak quietly.
+        raise TypeError("leaklab.Secret is not picklable; store secret_sha256 instead")

@@ -1,0 +1,142 @@
+"""Frame contracts: the columns each frame carries, their dtypes and meaning.
+
+Every function that returns a frame builds it with :func:`build` and every function that
+takes one may call :func:`validate`, which names the column that is wrong::
+
+    >>> import pandas as pd
+    >>> validate(empty("findings"), "findings")
+    >>> validate(pd.DataFrame({"tool": ["x"]}), "findings")
+    Traceback (most recent call last):
+    ...
+    leaklab.errors.SchemaError: findings frame: missing columns: tool_version, rule_id, ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import SchemaError
+
+UTC_TIME = "datetime64[ns, UTC]"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: str
+    meaning: str
+
+
+def _contract(*cols: tuple[str, str, str]) -> tuple[Column, ...]:
+    return tuple(Column(*c) for c in cols)
+
+
+FINDINGS = _contract(
+    ("tool", "string", "scanner that reported the finding: gitleaks, trufflehog, ..."),
+    ("tool_version", "string", "scanner version when the file carries it"),
+    ("rule_id", "string", "the tool's machine id of its rule or detector"),
+    ("secret_type", "string", "normalized type shared by all readers (see leaklab.taxonomy)"),
+    ("tool_secret_type", "string", "the tool's own human name for the type"),
+    ("secret_sha256", "string", "SHA-256 hex of the raw secret; NA when the tool gave no raw value"),
+    ("secret_sha1", "string", "SHA-1 hex of the raw secret (detect-secrets' only key)"),
+    ("redacted", "string", "short preview that is never the full secret"),
+    ("repo", "string", "repository: host/owner/name when derivable, else the tool's value"),
+    ("file", "string", "repo-relative POSIX path"),
+    ("line", "Int64", "1-based line of the finding"),
+    ("column", "Int64", "1-based byte column where the tool reports one"),
+    ("commit", "string", "full commit SHA; NA for working-tree scans and placeholders"),
+    ("author_name", "string", "commit author"),
+    ("author_email", "string", "commit author's email"),
+    ("commit_time", UTC_TIME, "author (or, where the tool only has it, committer) time in UTC"),
+    ("source_kind", "string", "git, filesystem, github-issue, github-pr, ci-log, container, ..."),
+    ("verified", "boolean", "True: the tool confirmed it live; False: not live; NA: unknown"),
+    ("validity", "string", "the tool's own verification status, verbatim"),
+    ("label", "string", "a human triage label the tool carried (detect-secrets is_secret, GitHub resolution)"),
+    ("tool_fingerprint", "string", "the tool's own finding id"),
+    ("url", "string", "link to the finding or commit where the tool gives one"),
+    ("source_file", "string", "input file the row was read from"),
+    ("source_record", "string", "where in that file: 'line N' or a JSON path such as '[3]'"),
+)
+
+SECRETS = _contract(
+    ("secret_id", "string", "join key: secret_sha256, or 'sha1:<hex>' when only SHA-1 is known"),
+    ("secret_sha256", "string", "SHA-256 of the raw secret, when any tool had the value"),
+    ("secret_sha1", "string", "SHA-1 of the raw secret"),
+    ("secret_type", "string", "normalized type (most specific one reported)"),
+    ("redacted", "string", "short preview"),
+    ("tools", "string", "comma-separated tools that saw the secret, sorted"),
+    ("n_tools", "Int64", "number of distinct tools"),
+    ("n_findings", "Int64", "number of finding rows merged"),
+    ("n_locations", "Int64", "distinct (repo, file, line) locations"),
+    ("repos", "string", "comma-separated repositories"),
+    ("files", "string", "comma-separated files, sorted"),
+    ("first_commit_time", UTC_TIME, "earliest commit time any tool reported"),
+    ("last_commit_time", UTC_TIME, "latest commit time any tool reported"),
+    ("verified", "boolean", "True if any tool verified it live; False if some tool said not live and none live; else NA"),
+    ("validity", "string", "distinct validity strings, comma-separated"),
+    ("labels", "string", "distinct human labels carried by the tools"),
+)
+
+CONTRACTS = {"findings": FINDINGS, "secrets": SECRETS}
+
+
+def contract(kind: str) -> tuple[Column, ...]:
+    try:
+        return CONTRACTS[kind]
+    except KeyError:
+        raise SchemaError(reason=f"unknown frame kind {kind!r}; known: {', '.join(CONTRACTS)}") from None
+
+
+def columns(kind: str) -> list[str]:
+    return [c.name for c in contract(kind)]
+
+
+def empty(kind: str):
+    """An empty frame with the contract's columns and dtypes."""
+    return build(kind, {})
+
+
+def build(kind: str, data: dict, n: int | None = None):
+    """Make a frame of ``kind`` from column lists; missing columns become NA.
+
+    ``n`` is the row count when ``data`` may hold no columns at all.
+    """
+    import pandas as pd
+
+    cols = contract(kind)
+    if n is None:
+        n = len(next(iter(data.values()))) if data else 0
+    out = {}
+    for c in cols:
+        values = data.get(c.name)
+        if values is None:
+            out[c.name] = pd.Series(pd.array([None] * n, dtype=c.dtype))
+        elif c.dtype == UTC_TIME:
+            out[c.name] = pd.Series(values).astype(UTC_TIME) if len(values) else pd.Series([], dtype=UTC_TIME)
+        else:
+            out[c.name] = pd.Series(pd.array(values, dtype=c.dtype))
+    extra = {k: v for k, v in data.items() if k not in out}
+    df = pd.DataFrame(out)
+    for k, v in extra.items():
+        df[k] = v
+    return df
+
+
+def validate(df, kind: str) -> None:
+    """Raise :class:`SchemaError` naming the first column that breaks the contract."""
+    cols = contract(kind)
+    missing = [c.name for c in cols if c.name not in df.columns]
+    if missing:
+        shown = ", ".join(missing[:3]) + (", ..." if len(missing) > 3 else "")
+        raise SchemaError(reason=f"{kind} frame: missing columns: {shown}")
+    for c in cols:
+        got = str(df[c.name].dtype)
+        if got != c.dtype and not (c.dtype == "string" and got.startswith("string")):
+            raise SchemaError(reason=f"{kind} frame: column {c.name!r} has dtype {got}, expected {c.dtype}")
+
+
+def describe(kind: str):
+    """The contract as a small frame, for documentation and notebooks."""
+    import pandas as pd
+
+    return pd.DataFrame([(c.name, c.dtype, c.meaning) for c in contract(kind)], columns=["column", "dtype", "meaning"])
