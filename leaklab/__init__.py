@@ -28,15 +28,16 @@ _VERBS = {
     "UnknownFormatError": "leaklab.errors:UnknownFormatError",
     "SchemaError": "leaklab.errors:SchemaError",
     "LeakLabWarning": "leaklab.errors:LeakLabWarning",
-    "plots": "leaklab.plots",
-    "demo": "leaklab.demo",
 }
 
-__all__ = sorted(_VERBS)
+# Submodules reachable as attributes (leaklab.demo, leaklab.plots, ...), imported on first use.
+_SUBMODULES = {"cli", "dedupe", "demo", "errors", "fingerprint", "plots", "readers", "schema", "taxonomy"}
+
+__all__ = sorted(_VERBS)  # noqa: F822 - resolved lazily by __getattr__
 
 
 def __getattr__(name: str):
-    target = _VERBS.get(name)
+    target = _VERBS.get(name) or (f"leaklab.{name}" if name in _SUBMODULES else None)
     if target is None:
         raise AttributeError(f"module 'leaklab' has no attribute {name!r}")
     module, _, attr = target.partition(":")
@@ -48,4 +49,4 @@ def __getattr__(name: str):
 
 
 def __dir__():
-    return sorted(list(globals()) + list(_VERBS))
+    return sorted(set(globals()) | set(_VERBS) | _SUBMODULES)

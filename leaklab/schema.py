@@ -112,7 +112,7 @@ def build(kind: str, data: dict, n: int | None = None):
         if values is None:
             out[c.name] = pd.Series(pd.array([None] * n, dtype=c.dtype))
         elif c.dtype == UTC_TIME:
-            out[c.name] = pd.Series(values).astype(UTC_TIME) if len(values) else pd.Series([], dtype=UTC_TIME)
+            out[c.name] = pd.to_datetime(pd.Series(values, dtype="object"), utc=True).astype(UTC_TIME)
         else:
             out[c.name] = pd.Series(pd.array(values, dtype=c.dtype))
     extra = {k: v for k, v in data.items() if k not in out}

@@ -100,12 +100,14 @@ def _csv_records(src: Source):
     for need in ("RuleID", "File", "Secret"):
         if need not in header:
             raise src.error("line 1", f"gitleaks CSV header lacks {need!r}; header is {','.join(header)}")
+    end = reader.line_num
     for rec in reader:
-        # DictReader's line_num is the last physical line read, so multi-line records still point close.
+        # A quoted field may span lines: name the line the record starts on.
+        loc, end = f"line {end + 1}", reader.line_num
         if None in rec:
-            yield f"line {reader.line_num}", BadRecord(f"row has {len(rec[None])} more field(s) than the header")
+            yield loc, BadRecord(f"row has {len(rec[None])} more field(s) than the header")
         else:
-            yield f"line {reader.line_num}", rec
+            yield loc, rec
 
 
 def _csv(rec: dict) -> list[dict]:

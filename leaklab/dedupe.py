@@ -1,0 +1,91 @@
+"""Findings to secrets: one row per distinct secret across every tool.
+
+Rows join on SHA-256 of the raw value. A detect-secrets row has only a SHA-1; it joins the
+secret whose SHA-1 matches, and stands alone (``secret_id = "sha1:<hex>"``) otherwise.
+Rows with no fingerprint at all (redacted reports, censored ggshield output) cannot be
+matched to anything: each becomes its own secret keyed by the tool's finding id, so they
+are counted, never merged by guesswork.
+
+    >>> import leaklab, pandas as pd
+    >>> f = leaklab.schema.build("findings", {
+    ...     "tool": ["gitleaks", "trufflehog", "detect-secrets"],
+    ...     "secret_sha256": ["aa", "aa", None], "secret_sha1": ["11", "11", "11"],
+    ...     "secret_type": ["github-token"] * 3, "file": ["a.py", "a.py", "b.py"]})
+    >>> s = dedupe(f)
+    >>> print(s.loc[0, ["secret_id", "tools", "n_findings", "n_locations", "files"]].to_string())
+    secret_id                                        aa
+    tools          detect-secrets, gitleaks, trufflehog
+    n_findings                                        3
+    n_locations                                       2
+    files                                    a.py, b.py
+"""
+
+from __future__ import annotations
+
+from . import schema
+
+_GENERIC = {"generic-api-key", "other", "password"}
+
+
+def dedupe(findings):
+    """Return the secrets frame (contract ``secrets``) for a findings frame."""
+    import pandas as pd
+
+    schema.validate(findings, "findings")
+    if findings.empty:
+        return schema.empty("secrets")
+    f = findings
+    sha256 = f["secret_sha256"]
+    sha1 = f["secret_sha1"]
+    # SHA-1 -> SHA-256 for every value some tool reported in full, so SHA-1-only rows can join.
+    known = f.loc[sha256.notna() & sha1.notna(), ["secret_sha1", "secret_sha256"]].drop_duplicates("secret_sha1")
+    bridge = dict(zip(known["secret_sha1"], known["secret_sha256"]))
+    key = sha256.copy()
+    only1 = sha256.isna() & sha1.notna()
+    key[only1] = [bridge.get(h, f"sha1:{h}") for h in sha1[only1]]
+    orphan = key.isna()
+    if orphan.any():
+        ids = f["tool_fingerprint"].fillna(f["source_file"] + " " + f["source_record"])
+        key[orphan] = "unhashed:" + f["tool"][orphan] + ":" + ids[orphan].fillna("?")
+    f = f.assign(_key=key.astype("string"), _loc=_location(f))
+
+    g = f.groupby("_key", sort=True, dropna=False)
+    out = pd.DataFrame(index=g.size().index)
+    out["secret_sha256"] = g["secret_sha256"].first()
+    out["secret_sha1"] = g["secret_sha1"].first()
+    out["secret_type"] = g["secret_type"].agg(_most_specific)
+    out["redacted"] = g["redacted"].first()
+    out["tools"] = g["tool"].agg(_joined)
+    out["n_tools"] = g["tool"].nunique()
+    out["n_findings"] = g.size()
+    out["n_locations"] = g["_loc"].nunique()
+    out["repos"] = g["repo"].agg(_joined)
+    out["files"] = g["file"].agg(_joined)
+    out["first_commit_time"] = g["commit_time"].min()
+    out["last_commit_time"] = g["commit_time"].max()
+    live = f["verified"].fillna(False).groupby(f["_key"]).any()
+    dead = (~f["verified"].fillna(True)).groupby(f["_key"]).any()
+    out["verified"] = pd.array([True if a else (False if b else None) for a, b in zip(live, dead)], dtype="boolean")
+    out["validity"] = g["validity"].agg(_joined)
+    out["labels"] = g["label"].agg(_joined)
+    out = out.rename_axis("secret_id").reset_index()
+    secrets = schema.build("secrets", {c: out[c].tolist() for c in out.columns})
+    return secrets.sort_values(["n_tools", "n_findings", "secret_id"], ascending=[False, False, True], ignore_index=True)
+
+
+def _location(f):
+    return f["repo"].fillna("") + "\0" + f["file"].fillna("") + "\0" + f["line"].astype("string").fillna("")
+
+
+def _joined(s) -> str | None:
+    vals = sorted(set(s.dropna()))
+    return ", ".join(vals) if vals else None
+
+
+def _most_specific(s) -> str | None:
+    """A named provider type beats generic ones; ties go to the most frequent."""
+    vals = s.dropna()
+    if vals.empty:
+        return None
+    specific = vals[~vals.isin(_GENERIC)]
+    return (specific if not specific.empty else vals).value_counts().sort_index().idxmax()
