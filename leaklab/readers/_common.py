@@ -253,6 +253,14 @@ def want(rec: Any, key: str, kind: type | tuple = str, default: Any = ..., where
     return v
 
 
+def checked(values: list, kind: type) -> list:
+    """``values`` if each is ``None`` or exactly ``kind``; else ``ValueError`` (batch fast paths)."""
+    for v in values:
+        if v is not None and type(v) is not kind:
+            raise ValueError(f"expected {kind.__name__}, got {type(v).__name__}")
+    return values
+
+
 def blank(v: Any) -> Any:
     """Empty strings mean "not given" in every tool's output."""
     return None if v == "" else v
@@ -311,19 +319,26 @@ def parse_time(value: str, naive_utc: bool = False):
     return ts.tz_convert("UTC")
 
 
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
+
+
 def parse_times(values: list, naive_utc: bool = False) -> list:
-    """Parse a column of timestamps, each distinct value once."""
-    cache: dict = {}
-    out = []
-    for v in values:
-        if v is None:
-            out.append(None)
-            continue
-        t = cache.get(v, cache)
-        if t is cache:
-            t = cache[v] = v if not isinstance(v, str) else parse_time(v, naive_utc)
-        out.append(t)
-    return out
+    """Parse a column of timestamps, each distinct value once.
+
+    RFC 3339 values (most tools) are parsed together in one vectorized call; the rest
+    go through :func:`parse_time`.
+    """
+    import pandas as pd
+
+    uniq = [v for v in dict.fromkeys(values) if v is not None]
+    iso = [v for v in uniq if isinstance(v, str) and _RFC3339.fullmatch(v) and not v.startswith(("0001-", "1970-01-01T00:00:00"))]
+    parsed: dict = {}
+    if iso:
+        parsed = dict(zip(iso, pd.to_datetime(iso, format="ISO8601", utc=True)))
+    for v in uniq:
+        if v not in parsed:
+            parsed[v] = v if not isinstance(v, str) else parse_time(v, naive_utc)
+    return [None if v is None else parsed[v] for v in values]
 
 
 # --------------------------------------------------------------------------- paths and repos
@@ -376,11 +391,15 @@ class Format:
     strip_root: bool = False  # paths are repo-relative by design; a leading "/" is noise
     naive_utc: bool = False  # naive times in this format are documented as UTC
     fallback: Callable[[Source], Iterator[tuple[str, Any]]] | None = None
+    # Optional fast path: a list of records to column lists (one row per record). Any
+    # shape error sends the batch through ``convert`` record by record instead.
+    convert_batch: Callable[[list], dict] | None = None
 
 
 # --------------------------------------------------------------------------- collecting rows
 
 _ROW_KEYS = tuple(schema.columns("findings")) + ("secret",)
+_SHAPE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, UnicodeError)
 
 
 @dataclass
@@ -393,7 +412,6 @@ class Collector:
     reveal: bool = False
     chunks: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
-    _rows: list = field(default_factory=list)
 
     def run(self) -> None:
         try:
@@ -401,53 +419,69 @@ class Collector:
         except _Restart:
             self.chunks.clear()
             self.skipped.clear()
-            self._rows.clear()
             self._consume((self.fmt.fallback or _whole)(self.src))
-        self.flush()
+        if not self.chunks:
+            self.chunks.append(self._frame({}, 0))
 
     def _consume(self, records: Iterable[tuple[str, Any]]) -> None:
-        convert, rows = self.fmt.convert, self._rows
+        locs: list = []
+        batch: list = []
         for loc, rec in records:
+            locs.append(loc)
+            batch.append(rec)
+            if len(batch) >= CHUNK_ROWS:
+                self._convert(locs, batch)
+                locs, batch = [], []
+        if batch:
+            self._convert(locs, batch)
+
+    def _convert(self, locs: list, batch: list) -> None:
+        if self.fmt.convert_batch is not None:
+            try:
+                cols = self.fmt.convert_batch(batch)
+            except _SHAPE_ERRORS:
+                pass  # the record-by-record path below names the bad record
+            else:
+                cols["source_record"] = locs
+                self.chunks.append(self._frame(cols, len(batch)))
+                return
+        rows = []
+        for loc, rec in zip(locs, batch):
             try:
                 if isinstance(rec, BadRecord):
                     raise ValueError(rec.reason)
-                for row in convert(rec):
+                for row in self.fmt.convert(rec):
                     row["source_record"] = loc
                     rows.append(row)
             except LeakLabError:
                 raise
-            except (ValueError, TypeError, KeyError, AttributeError, IndexError, UnicodeError) as e:
+            except _SHAPE_ERRORS as e:
                 reason = str(e) if isinstance(e, ValueError) else f"unexpected shape ({type(e).__name__}: {e})"
                 if not self.lenient:
                     raise self.src.error(loc, f"{self.fmt.description}: {reason}") from None
                 self.skipped.append({"file": self.src.path, "record": loc, "reason": reason})
-            if len(rows) >= CHUNK_ROWS:
-                self.flush()
+        self.chunks.append(self._frame({k: [r.get(k) for r in rows] for k in _ROW_KEYS}, len(rows)))
 
-    def flush(self) -> None:
-        if not self._rows and self.chunks:
-            return
-        rows, self._rows = self._rows, []
-        self.chunks.append(self._frame(rows))
-
-    def _frame(self, rows: list[dict]):
+    def _frame(self, cols: dict, n: int):
+        """One chunk of column lists (reader keys plus ``secret``) to a findings frame."""
         fmt = self.fmt
-        cols = {k: [r.get(k) for r in rows] for k in _ROW_KEYS}
-        n = len(rows)
-        cols["tool"] = [t or fmt.tool for t in cols["tool"]]
+        none = [None] * n
+        col = lambda k: cols.get(k) or none  # noqa: E731
+        cols = dict(cols)
+        cols["tool"] = [t or fmt.tool for t in col("tool")]
         cols["source_file"] = [self.src.path] * n
-        secrets = cols.pop("secret")
+        secrets = cols.pop("secret", None) or none
         s256, s1, prev = fingerprint.fingerprint_all(secrets)
         cols["secret_sha256"] = s256
-        cols["secret_sha1"] = [a or b for a, b in zip(s1, cols["secret_sha1"])]
-        cols["redacted"] = [a or b for a, b in zip(prev, cols["redacted"])]
+        cols["secret_sha1"] = [a or b for a, b in zip(s1, col("secret_sha1"))]
+        cols["redacted"] = [a or b for a, b in zip(prev, col("redacted"))]
         cols["secret_type"] = [
-            st or taxonomy.normalize_type(rid, tst) for st, rid, tst in zip(cols["secret_type"], cols["rule_id"], cols["tool_secret_type"])
+            st or taxonomy.normalize_type(rid, tst) for st, rid, tst in zip(col("secret_type"), col("rule_id"), col("tool_secret_type"))
         ]
-        cols["file"] = [None if p is None else clean_path(p, fmt.windows_paths, fmt.strip_root) for p in cols["file"]]
-        cols["repo"] = [None if r is None else clean_repo(r) for r in cols["repo"]]
-        cols["commit"] = [None if (c is None or not c.strip("0")) else c for c in cols["commit"]]
-        cols["commit_time"] = self._times(cols["commit_time"], cols["source_record"])
+        cols["file"] = [None if p is None else clean_path(p, fmt.windows_paths, fmt.strip_root) for p in col("file")]
+        cols["repo"] = [None if r is None else clean_repo(r) for r in col("repo")]
+        cols["commit"] = [None if (c is None or not c.strip("0")) else c for c in col("commit")]
+        cols["commit_time"] = self._times(col("commit_time"), col("source_record"))
         df = schema.build("findings", cols, n)
         if self.reveal:
             df["secret"] = [None if s is None else fingerprint.Secret(fingerprint.normalize(s)) for s in secrets]

@@ -12,14 +12,16 @@ import io
 import re
 
 from .. import fingerprint
-from ._common import BadRecord, Format, Source, blank, iter_json_array, want
+from ._common import BadRecord, Format, Source, blank, checked, iter_json_array, want
 
 _HEX_COMMIT = re.compile(r"[0-9a-fA-F]{7,64}")
 
 
 def masked(value: str | None) -> bool:
     """True for values a tool redacted: ``REDACTED``, ``*****``, or ``--redact=N``'s ``prefix...``."""
-    return bool(value) and (value == "REDACTED" or set(value) == {"*"} or value.endswith("..."))
+    if not value:
+        return False
+    return value == "REDACTED" or value.endswith("...") or (value[0] == "*" and not value.strip("*"))
 
 
 def secret_fields(value: str | None) -> dict:
@@ -73,6 +75,33 @@ def _v8(rec: dict) -> list[dict]:
     }
     row.update(secret_fields(want(rec, "Secret", str, "")))
     return [row]
+
+
+def _v8_batch(recs: list) -> dict:
+    """Column-wise :func:`_v8` for plain gitleaks records (the 1M-finding fast path)."""
+    if any("Attributes" in r or "ValidationStatus" in r for r in recs):
+        raise ValueError("Betterleaks records take the record-by-record path")
+    text = lambda k: checked([r.get(k) or None for r in recs], str)  # noqa: E731
+    rule = checked([r["RuleID"] for r in recs], str)
+    commit, link = text("Commit"), text("Link")
+    fields = [secret_fields(v) for v in text("Secret")]
+    return {
+        "rule_id": rule,
+        "tool_secret_type": text("Description"),
+        "file": [a or b for a, b in zip(text("SymlinkFile"), text("File"))],
+        "line": checked([r.get("StartLine") for r in recs], int),
+        "column": checked([r.get("StartColumn") for r in recs], int),
+        "commit": commit,
+        "author_name": text("Author"),
+        "author_email": text("Email"),
+        "commit_time": text("Date"),
+        "source_kind": ["git" if c else "filesystem" for c in commit],
+        "repo": [_repo_from_link(x) for x in link],
+        "url": link,
+        "tool_fingerprint": text("Fingerprint"),
+        "secret": [f.get("secret") for f in fields],
+        "redacted": [f.get("redacted") for f in fields],
+    }
 
 
 def _betterleaks_kind(attrs: dict) -> str | None:
@@ -158,6 +187,7 @@ FORMATS = [
         iter_json_array,
         _v8,
         strip_root=True,
+        convert_batch=_v8_batch,
     ),
     Format("gitleaks-csv", "gitleaks", "gitleaks v8 CSV report", _csv_sniff, _csv_records, _csv, strip_root=True),
     Format("gitleaks7-json", "gitleaks7", "gitleaks v7 JSON report", _v7_sniff, iter_json_array, _v7, strip_root=True),

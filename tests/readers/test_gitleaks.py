@@ -131,3 +131,21 @@ def test_real_files(shared_formats, name, rows, fmt):
         assert df["commit_time"].iloc[0] == pd.Timestamp("2022-03-07T14:33:06Z")
     if name == "gitleaks/gitleaks8_many.json":  # leading "/" is noise in a repo-relative path
         assert not df["file"].str.startswith("/").any()
+
+
+def test_many_chunks_lose_no_rows(tmp_path, fixtures, monkeypatch):
+    """Rows are turned into frames in chunks; every chunk boundary must keep every row."""
+    import json
+
+    from leaklab.readers import _common
+
+    monkeypatch.setattr(_common, "CHUNK_ROWS", 7)
+    recs = json.loads((fixtures / "gitleaks" / "v8.json").read_text()) * 25
+    p = tmp_path / "many.json"
+    p.write_text(json.dumps(recs, indent=1))
+    chunks = []
+    frame = _common.Collector._frame
+    monkeypatch.setattr(_common.Collector, "_frame", lambda self, cols, n: chunks.append(n) or frame(self, cols, n))
+    df = leaklab.load(p)
+    assert len(chunks) >= 7  # really chunked
+    assert len(df) == 50 and df["source_record"].tolist() == [f"[{i}]" for i in range(50)]
