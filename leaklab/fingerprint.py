@@ -28,8 +28,13 @@ def normalize(raw: str) -> str:
 
 
 def _encode(raw: str) -> bytes:
-    # surrogateescape keeps undecodable input bytes hashable exactly as they were read.
-    return normalize(raw).encode("utf-8", "surrogateescape")
+    # surrogateescape keeps undecodable input bytes hashable exactly as they were read;
+    # surrogatepass covers lone surrogates that came from JSON escapes.
+    raw = normalize(raw)
+    try:
+        return raw.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return raw.encode("utf-8", "surrogatepass")
 
 
 def sha256(raw: str) -> str:

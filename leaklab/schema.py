@@ -114,12 +114,25 @@ def build(kind: str, data: dict, n: int | None = None):
         elif c.dtype == UTC_TIME:
             out[c.name] = pd.to_datetime(pd.Series(values, dtype="object"), utc=True).astype(UTC_TIME)
         else:
-            out[c.name] = pd.Series(pd.array(values, dtype=c.dtype))
+            try:
+                out[c.name] = pd.Series(pd.array(values, dtype=c.dtype))
+            except UnicodeEncodeError:
+                out[c.name] = pd.Series(pd.array([_printable(v) for v in values], dtype=c.dtype))
     extra = {k: v for k, v in data.items() if k not in out}
     df = pd.DataFrame(out)
     for k, v in extra.items():
         df[k] = v
     return df
+
+
+def _printable(v):
+    """Undecodable input bytes (kept as surrogates) shown as U+FFFD, as the scanners do."""
+    if not isinstance(v, str):
+        return v
+    try:
+        return v.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a lone surrogate from a JSON "\\ud800" escape
+        return v.encode("utf-8", "replace").decode("utf-8")
 
 
 def validate(df, kind: str) -> None:

@@ -36,3 +36,12 @@ def test_secret_renders_redacted_and_refuses_pickle():
     assert s.reveal() == "sk_live_LEAKLABFAKE0000000000001"
     with pytest.raises(TypeError):
         pickle.dumps(s)
+
+
+def test_undecodable_and_lone_surrogates_hash_and_render():
+    import leaklab
+
+    assert fp.sha256("FAKE\udc80") == hashlib.sha256(b"FAKE\x80").hexdigest()  # the bytes as read
+    assert len(fp.sha256("FAKE\ud800")) == 64  # a JSON "\ud800" escape still hashes
+    df = leaklab.schema.build("findings", {"file": ["bad\udc80name.py", "lone\ud800.py"]})
+    assert df["file"].tolist() == ["bad\ufffdname.py", "lone?.py"]

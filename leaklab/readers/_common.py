@@ -104,17 +104,16 @@ def _loads(data: bytes | str):
 
 def load_json(src: Source) -> Any:
     """Parse a whole file as one JSON document, with the error naming line and column."""
-    import orjson
-
     raw = src.read_bytes()
-    data: bytes | str = raw
-    if _bom_encoding(raw):
-        data = src.text()
+    data: bytes | str = src.text() if _bom_encoding(raw) else raw
     try:
-        return _loads(data)
-    except (orjson.JSONDecodeError, json.JSONDecodeError, UnicodeDecodeError) as e:
-        if isinstance(e, UnicodeDecodeError) or "utf-8" in str(e).lower():
-            return _loads(src.text())
+        try:
+            return _loads(data)
+        except json.JSONDecodeError as e:
+            if isinstance(data, str) or "utf-8" not in str(e).lower():
+                raise
+            return _loads(src.text())  # undecodable bytes: keep them as surrogates
+    except json.JSONDecodeError as e:  # orjson's error is a subclass
         raise src.error(f"line {e.lineno} column {e.colno}", f"not valid JSON: {e.msg}") from None
 
 

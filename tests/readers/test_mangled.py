@@ -1,0 +1,111 @@
+"""Property test: mangled reports of every format raise leaklab's own error or load; nothing else escapes.
+
+Each hand-written fixture under tests/fixtures/ is parsed, then hypothesis deletes keys,
+swaps values for other JSON types, truncates or corrupts bytes. Whatever comes out, the
+only exception allowed to escape ``load`` is ``LeakLabError``.
+"""
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import leaklab
+from leaklab.errors import LeakLabError
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FILES = sorted(p for p in FIXTURES.rglob("*") if p.is_file() and p.stat().st_size < 200_000)
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _paths(doc, prefix=()):
+    yield prefix
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            yield from _paths(v, prefix + (i,))
+
+
+def _mutate(doc, path, action, value):
+    if not path:
+        return value
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    if action == "delete" and isinstance(parent, dict):
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = value
+    return doc
+
+
+def _parse(text: str):
+    """A fixture as (kind, document): one JSON document, or JSON lines."""
+    try:
+        return "json", json.loads(text)
+    except json.JSONDecodeError:
+        return "jsonl", [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _load_quietly(path, lenient):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            leaklab.load(path, lenient=lenient)
+        except LeakLabError:
+            pass
+
+
+def _structured(files):
+    out = []
+    for p in files:
+        try:
+            _parse(p.read_text())
+            out.append(p)
+        except (ValueError, UnicodeDecodeError):
+            pass
+    return out
+
+
+@pytest.mark.parametrize("fixture", _structured(FILES), ids=lambda p: str(p.relative_to(FIXTURES)))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_structural_mangling(tmp_path, fixture, data):
+    kind, doc = _parse(fixture.read_text())
+    paths = list(_paths(doc))
+    for _ in range(data.draw(st.integers(1, 3))):
+        paths = list(_paths(doc))
+        path = data.draw(st.sampled_from(paths))
+        doc = _mutate(doc, path, data.draw(st.sampled_from(["delete", "replace"])), data.draw(json_values))
+    if kind == "jsonl" and isinstance(doc, list):
+        text = "".join(json.dumps(r) + "\n" for r in doc)
+    else:
+        text = json.dumps(doc, indent=data.draw(st.sampled_from([None, 1, 2])))
+    out = tmp_path / fixture.name
+    out.write_text(text)
+    _load_quietly(out, lenient=data.draw(st.booleans()))
+
+
+@pytest.mark.parametrize("fixture", FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_byte_mangling(tmp_path, fixture, data):
+    raw = bytearray(fixture.read_bytes())
+    cut = data.draw(st.integers(0, len(raw)))
+    if data.draw(st.booleans()):
+        raw = raw[:cut]
+    elif raw:
+        raw[min(cut, len(raw) - 1)] = data.draw(st.integers(0, 255))
+    out = tmp_path / fixture.name
+    out.write_bytes(bytes(raw))
+    _load_quietly(out, lenient=data.draw(st.booleans()))
