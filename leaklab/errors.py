@@ -3,8 +3,10 @@
 Every reader raises :class:`LeakLabError` (or a subclass) for bad input, so a caller
 can catch one type. The message always names the file and the record when known::
 
-    >>> str(RecordError("gitleaks.json", "[3]", "'StartLine' must be an integer, got 'x'"))
-    "gitleaks.json, record [3]: 'StartLine' must be an integer, got 'x'"
+    >>> str(RecordError("gitleaks.json", "[3]", "field 'StartLine' must be int, got str"))
+    "gitleaks.json, record [3]: field 'StartLine' must be int, got str"
+
+Messages never quote a field's value: it may be a secret.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import glob as _glob
 import os
+import re
 import warnings
 from importlib import import_module
 from pathlib import Path
@@ -64,8 +65,7 @@ def _by_name(name: str) -> Format:
 def sniff(path: str | os.PathLike, data: bytes | None = None) -> Format | None:
     """The format of one file judged from its content, or ``None`` if it is empty."""
     src = Source(path, data)
-    head = src.head().strip()
-    if not head or head == "[]":
+    if re.fullmatch(r"\s*(\[\s*\])?\s*", src.head()):  # empty output: nothing, or an empty array
         return None
     for f in registry():
         try:

@@ -248,7 +248,8 @@ def want(rec: Any, key: str, kind: type | tuple = str, default: Any = ..., where
         return int(v)
     if not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ValueError(f"field {key!r}{where} must be {names}, got {type(v).__name__} {str(v)[:40]!r}")
+        # The value itself stays out of the message: the field may hold a secret.
+        raise ValueError(f"field {key!r}{where} must be {names}, got {type(v).__name__}")
     return v
 
 

@@ -144,7 +144,7 @@ def _csv(rec: dict) -> list[dict]:
     for k in ("StartLine", "StartColumn"):
         v = (conv.get(k) or "").strip()
         if v and not v.lstrip("-").isdigit():
-            raise ValueError(f"field {k!r} must be an integer, got {v[:40]!r}")
+            raise ValueError(f"field {k!r} must be an integer")
         conv[k] = int(v) if v else None
     conv["Tags"] = (conv.get("Tags") or "").split()
     return _v8({k: v for k, v in conv.items() if v is not None})
