@@ -29,8 +29,8 @@ test: data
 # Headless main job: demo data, every notebook executed, findings tables written to build/.
 demo: data
 	$(BIN)/leaklab run-notebooks notebooks build/notebooks
-	$(BIN)/leaklab load data --format csv --output build/findings.csv
-	$(BIN)/leaklab load data --dedupe --format csv --output build/secrets.csv
+	$(BIN)/leaklab load data/reports --format csv --output build/findings.csv
+	$(BIN)/leaklab load data/reports --dedupe --format csv --output build/secrets.csv
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done

@@ -1,0 +1,43 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import leaklab  # noqa: E402
+from leaklab import plots  # noqa: E402
+
+
+def _findings():
+    return leaklab.schema.build(
+        "findings",
+        {
+            "tool": ["gitleaks", "trufflehog", "trufflehog", "detect-secrets"],
+            "secret_type": ["aws-access-key", "aws-access-key", "github-token", "password"],
+            "secret_sha256": ["a", "a", "b", None],
+            "secret_sha1": ["1", "1", "2", "1"],
+            "tool_fingerprint": ["x", "y", "z", "w"],
+        },
+    )
+
+
+def test_findings_by_type_is_labelled():
+    ax = plots.findings_by_type(_findings()).axes[0]
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    assert {t.get_text() for t in ax.get_yticklabels()} == {"aws-access-key", "github-token", "password"}
+    assert sum(p.get_width() for p in ax.patches) == 4
+
+
+def test_tool_agreement_counts_shared_secrets():
+    fig = plots.tool_agreement(_findings())
+    ax = fig.axes[0]
+    cells = {t.get_position(): t.get_text() for t in ax.texts}
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["detect-secrets", "gitleaks", "trufflehog"]
+    # detect-secrets' SHA-1-only row joined the SHA-256 secret "a": all three tools share it
+    assert cells[(0, 1)] == "1" and cells[(2, 2)] == "2"
+
+
+def test_dollar_signs_are_not_mathtext():
+    f = _findings()
+    f.loc[0, "tool"] = "$\\alpha$"
+    ax = plots.findings_by_type(f).axes[0]
+    assert any(t.get_text() == "\\$\\alpha\\$" for t in ax.get_legend().get_texts())
