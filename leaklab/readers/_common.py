@@ -277,18 +277,32 @@ _FORMATS = (
 )
 
 
-@lru_cache(maxsize=65_536)
+_EARLIEST, _LATEST = 1678, 2261  # what datetime64[ns] can hold
+
+
+def _in_range(ts, value: str):
+    if ts is not None and not _EARLIEST <= ts.year <= _LATEST:
+        raise ValueError(f"time {value!r} is outside {_EARLIEST}-{_LATEST}")
+    return ts
+
+
 def parse_time(value: str, naive_utc: bool = False):
     """One tool timestamp to a UTC ``Timestamp``; ``None`` for placeholders.
 
-    Raises ``ValueError`` for text that is no time, and for a naive time with a clock
-    unless ``naive_utc`` says the format is known to be UTC.
+    Raises ``ValueError`` for text that is no time, for a naive time with a clock
+    unless ``naive_utc`` says the format is known to be UTC, and for years that a
+    ``datetime64[ns]`` column cannot hold.
 
         >>> str(parse_time("2022-06-16 10:17:40 -0700 PDT"))
         '2022-06-16 17:17:40+00:00'
         >>> str(parse_time("1678401216 +0100"))
         '2023-03-09 22:33:36+00:00'
     """
+    return _in_range(_parse_time(value, naive_utc), value)
+
+
+@lru_cache(maxsize=65_536)
+def _parse_time(value: str, naive_utc: bool = False):
     import pandas as pd
 
     s = value.strip()
@@ -335,6 +349,8 @@ def parse_times(values: list, naive_utc: bool = False) -> list:
     parsed: dict = {}
     if iso:
         parsed = dict(zip(iso, pd.to_datetime(iso, format="ISO8601", utc=True)))
+        for v, t in parsed.items():
+            _in_range(t, v)
     for v in uniq:
         if v not in parsed:
             parsed[v] = v if not isinstance(v, str) else parse_time(v, naive_utc)

@@ -69,3 +69,11 @@ def test_formats_table():
     f = leaklab.formats()
     assert {"gitleaks-json", "gitleaks-csv", "gitleaks7-json"} <= set(f["format"])
     assert f["format"].is_unique
+
+
+def test_out_of_range_year_is_a_record_error(tmp_path, fixtures):
+    text = (fixtures / "gitleaks" / "v8.json").read_text().replace("2023-01-16T16:40:00Z", "0021-01-16T16:40:00Z")
+    p = tmp_path / "old.json"
+    p.write_text(text)
+    with pytest.raises(LeakLabError, match=r"record \[0\]: .*outside 1678-2261"):
+        leaklab.load(p)
