@@ -10,6 +10,8 @@ matplotlib and GitPython load only when a verb that needs them is first used.
 
 from __future__ import annotations
 
+import sys
+import types
 from importlib import import_module
 
 __version__ = "0.1.0"
@@ -50,3 +52,19 @@ def __getattr__(name: str):
 
 def __dir__():
     return sorted(set(globals()) | set(_VERBS) | _SUBMODULES)
+
+
+class _Package(types.ModuleType):
+    """Keeps verbs bound when their module of the same name is imported.
+
+    Importing ``leaklab.dedupe`` (the module) makes Python bind it as ``leaklab.dedupe``,
+    over the verb ``leaklab.dedupe()``; the verb wins, the module stays in ``sys.modules``.
+    """
+
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, types.ModuleType) and name in _VERBS and _VERBS[name] != value.__name__:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

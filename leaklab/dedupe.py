@@ -48,6 +48,8 @@ def dedupe(findings):
         ids = f["tool_fingerprint"].fillna(f["source_file"] + " " + f["source_record"])
         key[orphan] = "unhashed:" + f["tool"][orphan] + ":" + ids[orphan].fillna("?")
     f = f.assign(_key=key.astype("string"), _loc=_location(f))
+    # Rows that had the value come first, so "first" picks their preview and SHA-256.
+    f = f.sort_values("secret_sha256", na_position="last", kind="stable")
 
     g = f.groupby("_key", sort=True, dropna=False)
     out = pd.DataFrame(index=g.size().index)

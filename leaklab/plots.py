@@ -15,14 +15,13 @@ and no chart ever shows a secret value, only types, tools and counts.
 from __future__ import annotations
 
 
-def _plt():
-    import matplotlib
+def _new_figure(width: float, height: float):
+    """A figure outside pyplot's global state: returned, shown once by Jupyter, never leaked."""
+    import matplotlib.pyplot  # noqa: F401 - lets IPython register its figure formatter
+    from matplotlib.figure import Figure
 
-    if matplotlib.get_backend().lower() not in ("module://matplotlib_inline.backend_inline", "inline"):
-        matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(figsize=(width, height))
+    return fig, fig.subplots()
 
 
 def _safe(label: object) -> str:
@@ -32,10 +31,9 @@ def _safe(label: object) -> str:
 
 def findings_by_type(findings, ax=None):
     """Horizontal stacked bars: how many findings of each secret type each tool reported."""
-    plt = _plt()
     table = findings.groupby(["secret_type", "tool"]).size().unstack(fill_value=0)
     table = table.loc[table.sum(axis=1).sort_values().index]
-    fig, ax = _figure(plt, ax, height=0.45 * max(len(table), 3) + 1.5)
+    fig, ax = _figure(ax, height=0.45 * max(len(table), 3) + 1.5)
     left = None
     for tool in table.columns:
         ax.barh([_safe(i) for i in table.index], table[tool], left=left, label=_safe(tool))
@@ -58,13 +56,12 @@ def tool_agreement(findings, ax=None):
 
     from .dedupe import dedupe
 
-    plt = _plt()
     secrets = dedupe(findings)
     secrets = secrets[~secrets["secret_id"].str.startswith("unhashed:")]
     tools = sorted({t for ts in secrets["tools"].dropna() for t in ts.split(", ")})
     seen = np.array([[t in ts.split(", ") for t in tools] for ts in secrets["tools"].fillna("")], dtype=int).reshape(-1, len(tools))
     both = seen.T @ seen
-    fig, ax = _figure(plt, ax, height=0.5 * len(tools) + 2, width=0.6 * len(tools) + 4)
+    fig, ax = _figure(ax, height=0.5 * len(tools) + 2, width=0.6 * len(tools) + 4)
     im = ax.imshow(both, cmap="Blues")
     labels = [_safe(t) for t in tools]
     ax.set_xticks(range(len(tools)), labels, rotation=30, ha="right")
@@ -80,8 +77,5 @@ def tool_agreement(findings, ax=None):
     return fig
 
 
-def _figure(plt, ax, height: float, width: float = 8.0):
-    if ax is not None:
-        return ax.figure, ax
-    fig, ax = plt.subplots(figsize=(width, height))
-    return fig, ax
+def _figure(ax, height: float, width: float = 8.0):
+    return (ax.figure, ax) if ax is not None else _new_figure(width, height)
