@@ -58,7 +58,8 @@ def write_gitleaks(path: Path, n: int) -> None:
                 "Message": f"Change {i // 10}\n\nDetails of the change", "Tags": [],
                 "Fingerprint": f"{c}:{file}:{rule}:{line}",
             }
-            f.write(("" if i == 0 else ",\n") + json.dumps(rec, indent=1).replace("\n", "\n "))
+            # Go's json.MarshalIndent(findings, "", " "): elements at a one-space indent
+            f.write(("" if i == 0 else ",\n") + " " + json.dumps(rec, indent=1).replace("\n", "\n "))
         f.write("\n]\n")
 
 

@@ -14,10 +14,12 @@ format from its content and returns one frame under the ``findings`` contract
 
 from __future__ import annotations
 
+import gc
 import glob as _glob
 import os
 import re
 import warnings
+from contextlib import contextmanager
 from importlib import import_module
 from pathlib import Path
 from typing import Iterable
@@ -148,7 +150,8 @@ def load(paths, format: str | None = None, lenient: bool = False, reveal: bool =
         if fmt is None:
             continue
         c = Collector(fmt, Source(path), lenient=lenient, reveal=reveal)
-        c.run()
+        with _gc_paused():
+            c.run()
         chunks.extend(c.chunks)
         skipped.extend(c.skipped)
     df = _concat(chunks) if chunks else schema.empty("findings")
@@ -161,6 +164,23 @@ def load(paths, format: str | None = None, lenient: bool = False, reveal: bool =
             stacklevel=2,
         )
     return df
+
+
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while reading.
+
+    A report parses into millions of small acyclic dicts and strings; every few thousand
+    allocations the collector would rescan them all (about 30% of a 1M-line load). Plain
+    reference counting still frees everything; collection resumes afterwards.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _concat(chunks: Iterable):

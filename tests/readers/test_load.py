@@ -77,3 +77,16 @@ def test_out_of_range_year_is_a_record_error(tmp_path, fixtures):
     p.write_text(text)
     with pytest.raises(LeakLabError, match=r"record \[0\]: .*outside 1678-2261"):
         leaklab.load(p)
+
+
+def test_gc_is_restored_after_load_even_on_error(tmp_path, fixtures):
+    import gc
+
+    assert gc.isenabled()
+    leaklab.load(fixtures / "gitleaks" / "v8.json")
+    assert gc.isenabled()
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"RuleID": 1}]')
+    with pytest.raises(LeakLabError):
+        leaklab.load(bad)
+    assert gc.isenabled()
