@@ -154,6 +154,8 @@ def _stream_array(src: Source, boundary: bytes) -> Iterator[tuple[str, Any]]:
             if block:
                 cut = buf.rfind(boundary)
                 if cut < 0:
+                    if first and len(buf) > READ_BYTES:
+                        raise _Restart  # the layout guess found no element end: parse whole
                     continue
                 cut += len(boundary)
                 batch, buf = buf[:cut], buf[cut:]

@@ -149,3 +149,20 @@ def test_many_chunks_lose_no_rows(tmp_path, fixtures, monkeypatch):
     df = leaklab.load(p)
     assert len(chunks) >= 7  # really chunked
     assert len(df) == 50 and df["source_record"].tolist() == [f"[{i}]" for i in range(50)]
+
+
+def test_unusual_indentation_falls_back_to_a_whole_parse(tmp_path, fixtures, monkeypatch):
+    """Opening braces at column 0 but closing ones indented: the split finds no boundary."""
+    import json
+
+    from leaklab.readers import _common
+
+    monkeypatch.setattr(_common, "READ_BYTES", 256)
+    recs = json.loads((fixtures / "gitleaks" / "v8.json").read_text()) * 20
+    p = tmp_path / "odd.json"
+    p.write_text("[\n" + ",\n".join(json.dumps(r, indent=1).replace("\n", "\n ") for r in recs) + "\n]\n")
+    whole = []
+    monkeypatch.setattr(_common, "_whole", lambda src, f=_common._whole: whole.append(src) or f(src))
+    df = leaklab.load(p)
+    assert len(df) == 40 and df["source_record"].iloc[-1] == "[39]"
+    assert len(whole) == 1  # gave up streaming early instead of buffering the whole file
