@@ -22,6 +22,7 @@ _VERBS = {
     "formats": "leaklab.readers:formats",
     "sniff": "leaklab.readers:sniff",
     "dedupe": "leaklab.dedupe:dedupe",
+    "history": "leaklab.history:history",
     "validate": "leaklab.schema:validate",
     "describe": "leaklab.schema:describe",
     "Secret": "leaklab.fingerprint:Secret",
@@ -33,7 +34,7 @@ _VERBS = {
 }
 
 # Submodules reachable as attributes (leaklab.demo, leaklab.plots, ...), imported on first use.
-_SUBMODULES = {"cli", "dedupe", "demo", "errors", "fingerprint", "plots", "readers", "schema", "taxonomy"}
+_SUBMODULES = {"cli", "dedupe", "demo", "errors", "fingerprint", "gitlog", "plots", "readers", "schema", "taxonomy"}
 
 __all__ = sorted(_VERBS)  # noqa: F822 - resolved lazily by __getattr__
 

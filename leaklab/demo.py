@@ -425,6 +425,51 @@ def _github(s: dict[str, Planted]) -> list[dict]:
     return out
 
 
+# --------------------------------------------------------------------------- the answer key
+
+# The story the repository tells, written down by hand (not computed by leaklab), so the
+# history tests compare leaklab's provenance with what was actually done. Commits are
+# named by their subject; ``removed`` is the commit on main's first-parent line after
+# which the value is gone.
+ALL_BRANCHES = ["feature/db", "feature/release-bot", "main"]
+PROVENANCE = {
+    "aws-key-id": dict(introduced="Add AWS deploy config", files=["config/deploy.env"], refs=ALL_BRANCHES,
+                       present_refs=[], removed="Remove AWS keys from the repository"),
+    "aws-secret": dict(introduced="Add AWS deploy config", files=["config/deploy.env"], refs=ALL_BRANCHES,
+                       present_refs=[], removed="Remove AWS keys from the repository"),
+    "stripe-live": dict(introduced="Add billing client", files=["app/billing.py", "services/billing.py", "worker/jobs.py"],
+                        refs=ALL_BRANCHES, present_refs=ALL_BRANCHES, removed=None),
+    "slack-webhook": dict(introduced="Notify Slack on deploy", files=["scripts/notify.sh"], refs=ALL_BRANCHES,
+                          present_refs=["feature/db", "feature/release-bot"], removed="Read the Slack webhook from the environment"),
+    "github-pat": dict(introduced="WIP: release bot", files=["ci/release.py"], refs=["feature/release-bot"],
+                       present_refs=["feature/release-bot"], removed=None),
+    "db-url": dict(introduced="Add database settings", files=["settings/db.py"], refs=["feature/db", "main"],
+                   present_refs=["feature/db", "main"], removed=None, entered_main="Merge branch 'feature/db'"),
+    "deploy-key": dict(introduced="Add deploy key for the release host", files=["keys/deploy_id_ed25519"], refs=["main"],
+                       present_refs=["main"], removed=None),
+    "aws-doc-example": dict(introduced="docs: example environment", files=["docs/example.env"], refs=ALL_BRANCHES,
+                            present_refs=ALL_BRANCHES, removed=None),
+    "placeholder-password": dict(introduced="docs: example environment", files=["docs/example.env"], refs=ALL_BRANCHES,
+                                 present_refs=ALL_BRANCHES, removed=None),
+}
+
+
+def _provenance(sid: str, log: list[dict]) -> dict:
+    by_subject = {c["message"]: c for c in log}
+    p = PROVENANCE[sid]
+    intro = by_subject[p["introduced"]]
+    out = {
+        "introduced_commit": intro["sha"], "introduced_author": intro["author"], "introduced_time": intro["date"],
+        "introduced_file": p["files"][0], "files": p["files"], "refs": p["refs"], "present_refs": p["present_refs"],
+        "still_in_head": "main" in p["present_refs"],
+        "removed_commit": by_subject[p["removed"]]["sha"] if p["removed"] else None,
+        "removed_time": by_subject[p["removed"]]["date"] if p["removed"] else None,
+    }
+    if "entered_main" in p:
+        out["entered_main_commit"] = by_subject[p["entered_main"]]["sha"]
+    return out
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -459,7 +504,8 @@ def build(out: str | os.PathLike = "data", seed: int = SEED) -> dict:
         "branches": {name: c.hexsha for name, c in sorted(b.tips.items())},
         "commits": b.log,
         "secrets": [
-            dict(p.truth(), locations=[{"commit": sha, "file": path, "line": line} for sha, path, line, _ in p.added])
+            dict(p.truth(), locations=[{"commit": sha, "file": path, "line": line} for sha, path, line, _ in p.added],
+                 history=_provenance(p.id, b.log))
             for p in s.values()
         ],
     }

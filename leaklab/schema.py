@@ -77,7 +77,38 @@ SECRETS = _contract(
     ("labels", "string", "distinct human labels carried by the tools"),
 )
 
-CONTRACTS = {"findings": FINDINGS, "secrets": SECRETS}
+HISTORY = _contract(
+    ("secret_id", "string", "join key, as in the secrets frame"),
+    ("secret_sha256", "string", "SHA-256 of the secret"),
+    ("secret_sha1", "string", "SHA-1 of the secret"),
+    ("in_history", "boolean", "some commit on some ref added it"),
+    ("introduced_commit", "string", "the commit that first added it (non-merge commits first, then earliest author time)"),
+    ("introduced_author", "string", "that commit's author"),
+    ("introduced_email", "string", "that commit's author email"),
+    ("introduced_author_time", UTC_TIME, "that commit's author time"),
+    ("introduced_commit_time", UTC_TIME, "that commit's committer time"),
+    ("introduced_file", "string", "the file it was first added to"),
+    ("files", "string", "every file it was ever added to, in order of first appearance"),
+    ("n_commits_added", "Int64", "distinct commits that added it (moves and copies included)"),
+    ("refs", "string", "branches and tags (tag:NAME) from which a commit adding it is reachable"),
+    ("present_refs", "string", "branches and tags whose tip still holds it"),
+    ("removed_commit", "string", "on HEAD's first-parent line, the commit after which it no longer appears"),
+    ("removed_time", UTC_TIME, "that commit's committer time"),
+    ("still_in_head", "boolean", "HEAD's tree still holds it"),
+)
+
+HISTORY_REFS = _contract(
+    ("secret_id", "string", "join key, as in the secrets frame"),
+    ("ref", "string", "branch name, or tag:NAME"),
+    ("reachable", "boolean", "a commit that added it is reachable from the ref"),
+    ("present_at_tip", "boolean", "the ref's tip still holds it"),
+    ("entered_commit", "string", "first commit on the ref's first-parent line that holds it"),
+    ("entered_time", UTC_TIME, "that commit's committer time"),
+    ("removed_commit", "string", "first-parent commit after which the ref no longer holds it"),
+    ("removed_time", UTC_TIME, "that commit's committer time"),
+)
+
+CONTRACTS = {"findings": FINDINGS, "secrets": SECRETS, "history": HISTORY, "history_refs": HISTORY_REFS}
 
 
 def contract(kind: str) -> tuple[Column, ...]:

@@ -1,0 +1,260 @@
+"""Read a repository's history in one pass, without letting the repository run anything.
+
+A scanned repository may be an attacker's. Its ``.git/config`` can name programs for
+git to run: ``core.fsmonitor``, ``core.pager``, diff drivers' ``textconv`` and
+``command``, ``diff.external``, ``gpg.program`` (via ``log.showSignature``), hooks,
+and clean/smudge filters. leaklab only ever runs ``git log``/``rev-list``/``for-each-ref``
+/``cat-file``, with those settings overridden on the command line (which beats the
+repository's config), with ``--no-textconv --no-ext-diff --no-show-signature``, with
+replace refs ignored, and never touches the index or the working tree through git
+(working-tree files are read directly from disk). Hooks and filters run only on
+commands that write (commit, checkout, add), which leaklab never uses.
+
+:func:`commits` streams ``git log --all -p -U0`` as :class:`Commit` records, each with
+its files' added and removed lines. Merges are diffed against their first parent, so
+what a merge brings onto a branch is visible; renames are not detected, so a move shows
+as a removal from one file and an addition to another in the same commit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from .errors import LeakLabError
+
+# Blobs larger than this are diffed as binary (not read line by line) and counted.
+MAX_BLOB_BYTES = 2 << 20
+
+SAFE_CONFIG = (
+    "core.fsmonitor=false",
+    "core.hooksPath=/dev/null",
+    "core.pager=cat",
+    "core.quotePath=true",
+    f"core.bigFileThreshold={MAX_BLOB_BYTES}",
+    "diff.external=",
+    "diff.renames=false",
+    "log.showSignature=false",
+    "log.mailmap=false",
+    "gpg.program=false",
+    "protocol.allow=never",
+    "safe.bareRepository=all",
+)
+
+_MARK = "\x1e\x1fLEAKLAB-COMMIT\x1f"
+_FORMAT = _MARK + "%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%ct%x1f%aI%x1f%cn%x1f%ce%x1f%s"
+
+
+def git_command(repo: str | os.PathLike, *args: str) -> list[str]:
+    """The argument vector for a git command run with leaklab's safety overrides."""
+    cmd = ["git", "--no-pager", "-C", os.fspath(repo)]
+    for kv in SAFE_CONFIG:
+        cmd += ["-c", kv]
+    return cmd + list(args)
+
+
+def git_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(
+        GIT_NO_REPLACE_OBJECTS="1",  # replace refs could hide or forge history
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_TERMINAL_PROMPT="0",
+        GIT_OPTIONAL_LOCKS="0",
+        LC_ALL="C",
+    )
+    return env
+
+
+def run(repo, *args: str, check: bool = True) -> bytes:
+    """Run a read-only git command safely and return its standard output."""
+    try:
+        p = subprocess.run(git_command(repo, *args), capture_output=True, env=git_env(), stdin=subprocess.DEVNULL)
+    except FileNotFoundError:
+        raise LeakLabError(repo, reason="git is not installed or not on PATH") from None
+    if check and p.returncode != 0:
+        msg = p.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise LeakLabError(repo, reason=f"git {args[0]} failed: {msg[-1] if msg else p.returncode}")
+    return p.stdout
+
+
+def check_repository(repo) -> str:
+    """The git directory of ``repo``, or a clear error if it is not a repository."""
+    if not os.path.isdir(repo):
+        raise LeakLabError(repo, reason="no such directory")
+    out = run(repo, "rev-parse", "--absolute-git-dir", check=False).strip()
+    if not out:
+        raise LeakLabError(repo, reason="not a git repository (or git refuses it: see `git status` there)")
+    return out.decode("utf-8", "surrogateescape")
+
+
+@dataclass
+class FileDiff:
+    path: str
+    added: list = field(default_factory=list)  # (line number in the new file, text)
+    removed: list = field(default_factory=list)  # (line number in the old file, text)
+    binary: bool = False
+    deleted: bool = False
+
+
+@dataclass
+class Commit:
+    sha: str
+    parents: tuple
+    author_name: str
+    author_email: str
+    author_time: int  # epoch seconds
+    commit_time: int
+    author_iso: str
+    committer_name: str
+    committer_email: str
+    summary: str
+    files: list = field(default_factory=list)
+
+
+def unquote_path(p: str) -> str:
+    """Undo git's C-style path quoting (``"a\\tb"``, octal bytes) into text.
+
+    Non-UTF-8 bytes stay as surrogate escapes, so the name round-trips to the bytes.
+
+        >>> unquote_path('"caf\\\\303\\\\251 \\\\"x\\\\".py"')
+        'café "x".py'
+    """
+    if not (len(p) >= 2 and p[0] == '"' and p[-1] == '"'):
+        return p
+    body = p[1:-1]
+    out = bytearray()
+    i = 0
+    simple = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+    while i < len(body):
+        c = body[i]
+        if c == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt in simple:
+                out.append(simple[nxt])
+                i += 2
+                continue
+            if re.match(r"[0-7]{3}", body[i + 1 : i + 4]):
+                out.append(int(body[i + 1 : i + 4], 8))
+                i += 4
+                continue
+        out += c.encode("utf-8", "surrogateescape")
+        i += 1
+    return out.decode("utf-8", "surrogateescape")
+
+
+_HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
+def commits(repo, revs: tuple[str, ...] = ("--all",), progress=None) -> Iterator[Commit]:
+    """Every commit reachable from ``revs`` (default: every ref), with its diff, once.
+
+    ``progress`` is called with each commit (for progress bars).
+    """
+    args = [
+        "log", *revs, "-p", "-U0", "--no-color", "--no-textconv", "--no-ext-diff", "--no-show-signature",
+        "--no-renames", "--diff-merges=first-parent", "--full-history", "--topo-order", "--reverse",
+        f"--format={_FORMAT}",
+    ]
+    cmd = git_command(repo, *args)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=git_env())
+    try:
+        yield from _parse(proc.stdout, progress)
+    finally:
+        proc.stdout.close()
+        err = proc.stderr.read().decode("utf-8", "replace").strip()
+        code = proc.wait()
+        if code not in (0, None) and code != -13:  # -13: we stopped reading early (SIGPIPE)
+            raise LeakLabError(repo, reason=f"git log failed: {err.splitlines()[-1] if err else code}")
+
+
+def _parse(stream, progress) -> Iterator[Commit]:
+    commit: Commit | None = None
+    fd: FileDiff | None = None
+    header = False  # between "diff --git" and the first hunk: "--- "/"+++ " are paths there
+    old_no = new_no = 0
+    mark = _MARK.encode()
+    for raw in stream:
+        c = raw[:1]
+        if c == b"+" and not header:
+            fd.added.append((new_no, raw[1:].rstrip(b"\n").decode("utf-8", "surrogateescape")))
+            new_no += 1
+        elif c == b"-" and not header:
+            fd.removed.append((old_no, raw[1:].rstrip(b"\n").decode("utf-8", "surrogateescape")))
+            old_no += 1
+        elif c == b"@" and fd is not None:
+            m = _HUNK.match(raw.decode("ascii", "replace"))
+            if m:
+                old_no, new_no = int(m.group(1)), int(m.group(3))
+                header = False
+        elif raw.startswith(mark):
+            if commit is not None:
+                if progress:
+                    progress(commit)
+                yield commit
+            f = raw[len(mark):].rstrip(b"\n").decode("utf-8", "surrogateescape").split("\x1f")
+            commit = Commit(f[0], tuple(f[1].split()), f[2], f[3], int(f[4]), int(f[5]), f[6], f[7], f[8], f[9])
+            fd, header = None, True
+        elif commit is None:
+            continue
+        elif raw.startswith(b"diff --git "):
+            fd, header = FileDiff(path=""), True
+            commit.files.append(fd)
+        elif fd is None:
+            continue
+        elif raw.startswith(b"+++ "):
+            p = raw[4:].rstrip(b"\n").decode("utf-8", "surrogateescape")
+            if p != "/dev/null":
+                fd.path = _strip_prefix(unquote_path(p), "b/")
+        elif raw.startswith(b"--- "):
+            p = raw[4:].rstrip(b"\n").decode("utf-8", "surrogateescape")
+            if p != "/dev/null" and not fd.path:
+                fd.path = _strip_prefix(unquote_path(p), "a/")
+        elif raw.startswith(b"deleted file mode"):
+            fd.deleted = True
+        elif raw.startswith(b"Binary files "):
+            fd.binary = True
+            fd.path = fd.path or _binary_path(raw.rstrip(b"\n").decode("utf-8", "surrogateescape"))
+    if commit is not None:
+        if progress:
+            progress(commit)
+        yield commit
+
+
+def _strip_prefix(p: str, prefix: str) -> str:
+    return p[len(prefix):] if p.startswith(prefix) else p
+
+
+def _binary_path(line: str) -> str:
+    m = re.match(r"Binary files (?:a/(.*)|/dev/null) and (?:b/(.*)|/dev/null) differ", line.strip())
+    return unquote_path((m.group(2) or m.group(1) or "")) if m else ""
+
+
+def refs(repo) -> dict[str, str]:
+    """Branches and tags (peeled to commits) -> commit sha."""
+    out = run(repo, "for-each-ref", "--format=%(refname)%00%(objectname)%00%(*objectname)", "refs/heads", "refs/tags", "refs/remotes")
+    result = {}
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        name, obj, peeled = line.split("\0")
+        result[name] = peeled or obj
+    return result
+
+
+def first_parent_chain(repo, rev: str) -> list[str]:
+    """Commits on ``rev``'s first-parent line, oldest first."""
+    return run(repo, "rev-list", "--first-parent", "--reverse", rev).decode().split()
+
+
+def reachable(repo, rev: str) -> set[str]:
+    return set(run(repo, "rev-list", rev).decode().split())
+
+
+def head(repo) -> str | None:
+    out = run(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).strip()
+    return out.decode() or None
+
+
+def is_bare(repo) -> bool:
+    return run(repo, "rev-parse", "--is-bare-repository").strip() == b"true"
