@@ -68,10 +68,11 @@ def git_env() -> dict:
     return env
 
 
-def run(repo, *args: str, check: bool = True) -> bytes:
+def run(repo, *args: str, check: bool = True, input: bytes | None = None) -> bytes:
     """Run a read-only git command safely and return its standard output."""
     try:
-        p = subprocess.run(git_command(repo, *args), capture_output=True, env=git_env(), stdin=subprocess.DEVNULL)
+        p = subprocess.run(git_command(repo, *args), capture_output=True, env=git_env(), input=input,
+                           stdin=None if input is not None else subprocess.DEVNULL)
     except FileNotFoundError:
         raise LeakLabError(repo, reason="git is not installed or not on PATH") from None
     if check and p.returncode != 0:
@@ -258,3 +259,17 @@ def head(repo) -> str | None:
 
 def is_bare(repo) -> bool:
     return run(repo, "rev-parse", "--is-bare-repository").strip() == b"true"
+
+
+def blobs(repo, shas: list[str]) -> Iterator[bytes]:
+    """Contents of blobs, in order, through one ``git cat-file --batch`` (no filters, no textconv)."""
+    if not shas:
+        return
+    data = run(repo, "cat-file", "--batch", input="".join(s + "\n" for s in shas).encode())
+    pos = 0
+    for _ in shas:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split()
+        size = int(header[2]) if len(header) == 3 else 0
+        yield data[end + 1 : end + 1 + size]
+        pos = end + 1 + size + 1

@@ -190,6 +190,7 @@ def history(repo, findings_or_secrets, by: str = "secret", progress: bool = Fals
                     "present_at_tip": sid in line["present"],
                     "entered_commit": line["entered"].get(sid), "entered_time": when(line["entered"].get(sid), "commit_time"),
                     "removed_commit": line["removed"].get(sid), "removed_time": when(line["removed"].get(sid), "commit_time"),
+                    "tip_time": when(refs[name], "commit_time") if refs[name] in seen.commits else None,
                 })
         return schema.build("history_refs", {k: [r[k] for r in rows] for k in schema.columns("history_refs")}, len(rows))
 

@@ -79,3 +79,52 @@ def tool_agreement(findings, ax=None):
 
 def _figure(ax, height: float, width: float = 8.0):
     return (ax.figure, ax) if ax is not None else _new_figure(width, height)
+
+
+def history_timeline(history_refs, secrets=None, ax=None):
+    """One row per secret, one bar per branch: from the commit that brought it onto the
+    branch to the commit that removed it, or to the branch's tip if it is still there.
+
+    ``history_refs`` comes from ``leaklab.history(repo, secrets, by="ref")``; ``secrets``
+    (optional) labels rows with type and redacted preview. Open bars end in an arrow.
+    """
+    import matplotlib.dates as mdates
+
+    h = history_refs[history_refs["entered_commit"].notna()]
+    labels = _secret_labels(h["secret_id"].unique(), secrets)
+    order = h.groupby("secret_id")["entered_time"].min().sort_values(ascending=False).index.tolist()
+    refs = sorted(h["ref"].unique())
+    fig, ax = _figure(ax, height=0.5 * max(len(order), 2) + 1.8, width=10)
+    colors = {r: f"C{i % 10}" for i, r in enumerate(refs)}
+    step = 0.8 / max(len(refs), 1)
+    labelled: set = set()
+    for y, sid in enumerate(order):
+        for k, r in enumerate(refs):
+            row = h[(h["secret_id"] == sid) & (h["ref"] == r)]
+            if row.empty:
+                continue
+            row = row.iloc[0]
+            start = row["entered_time"]
+            open_ = bool(row["present_at_tip"])
+            end = row["tip_time"] if open_ else row["removed_time"]
+            yy = y - 0.4 + step * (k + 0.5)
+            ax.plot([start, end], [yy, yy], color=colors[r], linewidth=max(2.0, 14 * step), solid_capstyle="butt",
+                    label=None if r in labelled else _safe(r))
+            labelled.add(r)
+            ax.plot([end], [yy], marker=">" if open_ else "|", color=colors[r], markersize=8)
+    ax.set_yticks(range(len(order)), [labels[s] for s in order])
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d", tz="UTC"))
+    ax.set_xlabel("commit time (UTC)")
+    ax.set_ylabel("secret")
+    ax.set_title("When each secret was in each branch (arrow: still at the tip)")
+    ax.legend(title="branch", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def _secret_labels(ids, secrets) -> dict:
+    if secrets is None:
+        return {s: _safe(s[:12]) for s in ids}
+    info = secrets.set_index("secret_id")
+    return {s: _safe(f"{info.at[s, 'secret_type']} {info.at[s, 'redacted']}") if s in info.index else _safe(s[:12]) for s in ids}

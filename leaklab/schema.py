@@ -106,6 +106,7 @@ HISTORY_REFS = _contract(
     ("entered_time", UTC_TIME, "that commit's committer time"),
     ("removed_commit", "string", "first-parent commit after which the ref no longer holds it"),
     ("removed_time", UTC_TIME, "that commit's committer time"),
+    ("tip_time", UTC_TIME, "committer time of the ref's tip (where an open bar ends)"),
 )
 
 CONTRACTS = {"findings": FINDINGS, "secrets": SECRETS, "history": HISTORY, "history_refs": HISTORY_REFS}

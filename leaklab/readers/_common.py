@@ -439,7 +439,7 @@ class Collector:
             self.skipped.clear()
             self._consume((self.fmt.fallback or _whole)(self.src))
         if not self.chunks:
-            self.chunks.append(self._frame({}, 0))
+            self.chunks.append(self.frame({}, 0))
 
     def _consume(self, records: Iterable[tuple[str, Any]]) -> None:
         locs: list = []
@@ -461,7 +461,7 @@ class Collector:
                 pass  # the record-by-record path below names the bad record
             else:
                 cols["source_record"] = locs
-                self.chunks.append(self._frame(cols, len(batch)))
+                self.chunks.append(self.frame(cols, len(batch)))
                 return
         rows = []
         for loc, rec in zip(locs, batch):
@@ -478,9 +478,9 @@ class Collector:
                 if not self.lenient:
                     raise self.src.error(loc, f"{self.fmt.description}: {reason}") from None
                 self.skipped.append({"file": self.src.path, "record": loc, "reason": reason})
-        self.chunks.append(self._frame({k: [r.get(k) for r in rows] for k in _ROW_KEYS}, len(rows)))
+        self.chunks.append(self.frame({k: [r.get(k) for r in rows] for k in _ROW_KEYS}, len(rows)))
 
-    def _frame(self, cols: dict, n: int):
+    def frame(self, cols: dict, n: int):
         """One chunk of column lists (reader keys plus ``secret``) to a findings frame."""
         fmt = self.fmt
         none = [None] * n

@@ -144,8 +144,8 @@ def test_many_chunks_lose_no_rows(tmp_path, fixtures, monkeypatch):
     p = tmp_path / "many.json"
     p.write_text(json.dumps(recs, indent=1))
     chunks = []
-    frame = _common.Collector._frame
-    monkeypatch.setattr(_common.Collector, "_frame", lambda self, cols, n: chunks.append(n) or frame(self, cols, n))
+    frame = _common.Collector.frame
+    monkeypatch.setattr(_common.Collector, "frame", lambda self, cols, n: chunks.append(n) or frame(self, cols, n))
     df = leaklab.load(p)
     assert len(chunks) >= 7  # really chunked
     assert len(df) == 50 and df["source_record"].tolist() == [f"[{i}]" for i in range(50)]
