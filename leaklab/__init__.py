@@ -23,6 +23,7 @@ _VERBS = {
     "sniff": "leaklab.readers:sniff",
     "dedupe": "leaklab.dedupe:dedupe",
     "history": "leaklab.history:history",
+    "scan": "leaklab.scan:scan",
     "validate": "leaklab.schema:validate",
     "describe": "leaklab.schema:describe",
     "Secret": "leaklab.fingerprint:Secret",

@@ -45,7 +45,8 @@ SAFE_CONFIG = (
 )
 
 _MARK = "\x1e\x1fLEAKLAB-COMMIT\x1f"
-_FORMAT = _MARK + "%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%ct%x1f%aI%x1f%cn%x1f%ce%x1f%s"
+# NUL-separated: git refuses NUL in names and emails; the subject, last, may hold anything else.
+_FORMAT = _MARK + "%H%x00%P%x00%an%x00%ae%x00%at%x00%ct%x00%aI%x00%cn%x00%ce%x00%s"
 
 
 def git_command(repo: str | os.PathLike, *args: str) -> list[str]:
@@ -91,13 +92,35 @@ def check_repository(repo) -> str:
     return out.decode("utf-8", "surrogateescape")
 
 
+_ADDED = re.compile(rb"^\+(.*)$", re.M)
+_REMOVED = re.compile(rb"^-(.*)$", re.M)
+
+
 @dataclass
 class FileDiff:
+    """One file's change in one commit; the hunks stay bytes until asked for."""
+
     path: str
-    added: list = field(default_factory=list)  # (line number in the new file, text)
-    removed: list = field(default_factory=list)  # (line number in the old file, text)
+    hunks: bytes = b""  # "@@ ... @@" headers and +/- lines, as git wrote them (-U0)
     binary: bool = False
     deleted: bool = False
+
+    @property
+    def added_text(self) -> str:
+        """The added lines, joined with newlines (undecodable bytes kept as surrogates)."""
+        return b"\n".join(_ADDED.findall(self.hunks)).decode("utf-8", "surrogateescape")
+
+    @property
+    def removed_text(self) -> str:
+        return b"\n".join(_REMOVED.findall(self.hunks)).decode("utf-8", "surrogateescape")
+
+    def added_line_numbers(self) -> list[int]:
+        """Line number in the new file of each added line, in order."""
+        numbers = []
+        for m in re.finditer(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", self.hunks, re.M):
+            start, count = int(m.group(1)), int(m.group(2) or 1)
+            numbers.extend(range(start, start + count))
+        return numbers
 
 
 @dataclass
@@ -146,9 +169,6 @@ def unquote_path(p: str) -> str:
     return out.decode("utf-8", "surrogateescape")
 
 
-_HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-
-
 def commits(repo, revs: tuple[str, ...] = ("--all",), progress=None) -> Iterator[Commit]:
     """Every commit reachable from ``revs`` (default: every ref), with its diff, once.
 
@@ -162,7 +182,11 @@ def commits(repo, revs: tuple[str, ...] = ("--all",), progress=None) -> Iterator
     cmd = git_command(repo, *args)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=git_env())
     try:
-        yield from _parse(proc.stdout, progress)
+        for block in _commit_blocks(proc.stdout):
+            c = _commit(block)
+            if progress:
+                progress(c)
+            yield c
     finally:
         proc.stdout.close()
         err = proc.stderr.read().decode("utf-8", "replace").strip()
@@ -171,57 +195,55 @@ def commits(repo, revs: tuple[str, ...] = ("--all",), progress=None) -> Iterator
             raise LeakLabError(repo, reason=f"git log failed: {err.splitlines()[-1] if err else code}")
 
 
-def _parse(stream, progress) -> Iterator[Commit]:
-    commit: Commit | None = None
-    fd: FileDiff | None = None
-    header = False  # between "diff --git" and the first hunk: "--- "/"+++ " are paths there
-    old_no = new_no = 0
-    mark = _MARK.encode()
-    for raw in stream:
-        c = raw[:1]
-        if c == b"+" and not header:
-            fd.added.append((new_no, raw[1:].rstrip(b"\n").decode("utf-8", "surrogateescape")))
-            new_no += 1
-        elif c == b"-" and not header:
-            fd.removed.append((old_no, raw[1:].rstrip(b"\n").decode("utf-8", "surrogateescape")))
-            old_no += 1
-        elif c == b"@" and fd is not None:
-            m = _HUNK.match(raw.decode("ascii", "replace"))
-            if m:
-                old_no, new_no = int(m.group(1)), int(m.group(3))
-                header = False
-        elif raw.startswith(mark):
-            if commit is not None:
-                if progress:
-                    progress(commit)
-                yield commit
-            f = raw[len(mark):].rstrip(b"\n").decode("utf-8", "surrogateescape").split("\x1f")
-            commit = Commit(f[0], tuple(f[1].split()), f[2], f[3], int(f[4]), int(f[5]), f[6], f[7], f[8], f[9])
-            fd, header = None, True
-        elif commit is None:
-            continue
-        elif raw.startswith(b"diff --git "):
-            fd, header = FileDiff(path=""), True
-            commit.files.append(fd)
-        elif fd is None:
-            continue
-        elif raw.startswith(b"+++ "):
-            p = raw[4:].rstrip(b"\n").decode("utf-8", "surrogateescape")
-            if p != "/dev/null":
-                fd.path = _strip_prefix(unquote_path(p), "b/")
-        elif raw.startswith(b"--- "):
-            p = raw[4:].rstrip(b"\n").decode("utf-8", "surrogateescape")
-            if p != "/dev/null" and not fd.path:
-                fd.path = _strip_prefix(unquote_path(p), "a/")
-        elif raw.startswith(b"deleted file mode"):
+_READ = 8 << 20
+
+
+def _commit_blocks(stream) -> Iterator[bytes]:
+    """Split git's output into one bytes block per commit, reading in large chunks.
+
+    A commit starts with the mark at the start of a line; diff content lines start with
+    "+", "-", "@" or a space, so file contents cannot forge one.
+    """
+    mark = b"\n" + _MARK.encode()
+    buf = b"\n"
+    while True:
+        chunk = stream.read(_READ)
+        buf += chunk
+        parts = buf.split(mark)
+        rest = parts.pop() if chunk else None
+        for part in parts:
+            if part.strip(b"\n"):
+                yield part
+        if not chunk:
+            return
+        buf = mark + rest
+
+
+def _commit(block: bytes) -> Commit:
+    head, _, body = block.partition(b"\n")
+    f = head.decode("utf-8", "surrogateescape").split("\x00", 9)
+    try:
+        c = Commit(f[0], tuple(f[1].split()), f[2], f[3], int(f[4]), int(f[5]), f[6], f[7], f[8], f[9])
+    except (IndexError, ValueError):
+        raise LeakLabError(reason=f"unexpected git log header {head[:80]!r}") from None
+    c.files = [_file(section) for section in (b"\n" + body).split(b"\ndiff --git ")[1:]]
+    return c
+
+
+def _file(section: bytes) -> FileDiff:
+    header, sep, hunks = section.partition(b"\n@@ ")
+    fd = FileDiff(path="", hunks=(b"@@ " + hunks) if sep else b"")
+    for line in header.split(b"\n"):
+        if line.startswith(b"+++ ") and line != b"+++ /dev/null":
+            fd.path = _strip_prefix(unquote_path(line[4:].decode("utf-8", "surrogateescape")), "b/")
+        elif line.startswith(b"--- ") and line != b"--- /dev/null" and not fd.path:
+            fd.path = _strip_prefix(unquote_path(line[4:].decode("utf-8", "surrogateescape")), "a/")
+        elif line.startswith(b"deleted file mode"):
             fd.deleted = True
-        elif raw.startswith(b"Binary files "):
+        elif line.startswith(b"Binary files "):
             fd.binary = True
-            fd.path = fd.path or _binary_path(raw.rstrip(b"\n").decode("utf-8", "surrogateescape"))
-    if commit is not None:
-        if progress:
-            progress(commit)
-        yield commit
+            fd.path = fd.path or _binary_path(line.decode("utf-8", "surrogateescape"))
+    return fd
 
 
 def _strip_prefix(p: str, prefix: str) -> str:

@@ -93,14 +93,14 @@ def _read(repo, targets: _Targets, progress) -> _Seen:
         for fd in c.files:
             if fd.binary:
                 continue
-            added = targets.match("\n".join(t for _, t in fd.added))
-            removed = targets.match("\n".join(t for _, t in fd.removed))
+            added = targets.match(fd.added_text)
+            removed = targets.match(fd.removed_text)
             for sid, n in added.items():
                 seen.delta[c.sha][(sid, fd.path)] += n
                 seen.adds[sid].append((i, c.sha, fd.path))
             for sid, n in removed.items():
                 seen.delta[c.sha][(sid, fd.path)] -= n
-        c.files = []
+        c.files = []  # keep the commit's metadata, not its diff
         seen.commits[c.sha] = c
     return seen
 

@@ -87,48 +87,8 @@ def test_not_a_repository(tmp_path):
 
 # --------------------------------------------------------------------------- hostile and odd repositories
 
-SECRET = "ghp_" + "LEAKLABFAKE" + "0" * 25
-
-
-def git(cwd, *args, env=None):
-    e = dict(os.environ, GIT_AUTHOR_NAME="A", GIT_AUTHOR_EMAIL="a@x", GIT_COMMITTER_NAME="A", GIT_COMMITTER_EMAIL="a@x",
-             GIT_AUTHOR_DATE="2024-01-01T00:00:00Z", GIT_COMMITTER_DATE="2024-01-01T00:00:00Z", **(env or {}))
-    subprocess.run(["git", "-c", "init.defaultBranch=main", "-c", "core.hooksPath=/dev/null", *args], cwd=cwd, check=True,
-                   capture_output=True, env=e)
-
-
-@pytest.fixture
-def hostile(tmp_path):
-    """A repository whose config and attributes name programs that must never run."""
-    repo = tmp_path / "evil"
-    repo.mkdir()
-    git(repo, "init")
-    (repo / "app.py").write_text(f'TOKEN = "{SECRET}"\n')
-    (repo / "data.bin").write_bytes(b"\x00\x01binary" + SECRET.encode())
-    (repo / "big.txt").write_text(("x" * 100 + "\n") * (gitlog.MAX_BLOB_BYTES // 100 + 10) + SECRET + "\n")
-    name = "caf\xe9-\udcff.py".encode("utf-8", "surrogateescape")  # not UTF-8
-    (repo / os.fsdecode(name)).write_bytes(f'K = "{SECRET}"\n'.encode())
-    git(repo, "add", "-A")
-    git(repo, "commit", "-m", "add things")
-    marker = tmp_path / "PWNED"
-    cmd = f"touch {marker}"
-    hooks = repo / ".git" / "hooks"
-    for hook in ("pre-commit", "post-checkout", "fsmonitor-watchman", "pre-push", "reference-transaction", "post-index-change"):
-        (hooks / hook).write_text(f"#!/bin/sh\n{cmd}\n")
-        (hooks / hook).chmod(0o755)
-    (repo / ".gitattributes").write_text("*.py diff=evil filter=evil\n*.txt diff=evil\n")
-    with open(repo / ".git" / "config", "a") as f:
-        f.write(
-            f'[core]\n\tfsmonitor = "{cmd}"\n\tpager = {cmd}\n\thooksPath = .git/hooks\n\tsshCommand = {cmd}\n'
-            f'[diff "evil"]\n\ttextconv = {cmd} ;\n\tcommand = {cmd}\n[diff]\n\texternal = {cmd}\n'
-            f'[filter "evil"]\n\tclean = {cmd}\n\tsmudge = {cmd}\n\tprocess = {cmd}\n\trequired = true\n'
-            f'[log]\n\tshowSignature = true\n[gpg]\n\tprogram = {cmd}\n[alias]\n\tlog = !{cmd}\n'
-        )
-    return repo, marker
-
-
 def test_hostile_repository_runs_nothing(hostile):
-    repo, marker = hostile
+    repo, marker, SECRET = hostile
     # Control: plain git does run the repository's commands, so the trap is armed.
     subprocess.run(["git", "-C", str(repo), "log", "-p"], capture_output=True)
     assert marker.exists()
