@@ -127,11 +127,12 @@ def _write(df, args) -> int:
     df = df.drop(columns=[c for c in ("secret",) if c in df.columns])
     if fmt == "parquet":
         if not out:
-            return _fail("--format parquet needs --output FILE")
+            print("leaklab: error: --format parquet needs --output FILE", file=sys.stderr)
+            return EXIT_USAGE
         df.to_parquet(out, index=False)
         return EXIT_OK
     if fmt == "csv":
-        text = df.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
+        text = _defuse_formulas(df).to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
     elif fmt == "json":
         text = df.to_json(orient="records", date_format="iso", lines=True)
     else:
@@ -144,6 +145,19 @@ def _write(df, args) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def _defuse_formulas(df):
+    """Prefix text cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR) with
+    a quote: file names and authors come from attackers (OWASP CSV injection)."""
+    df = df.copy()
+    for c in df.columns:
+        if str(df[c].dtype).startswith(("string", "str", "object")):
+            s = df[c].astype("string")
+            risky = s.str.match(r"[=+\-@\t\r]").fillna(False)
+            if risky.any():
+                df[c] = s.where(~risky, "'" + s)
+    return df
 
 
 def markdown_table(df) -> str:

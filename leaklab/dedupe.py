@@ -51,43 +51,51 @@ def dedupe(findings):
     # Rows that had the value come first, so "first" picks their preview and SHA-256.
     f = f.sort_values("secret_sha256", na_position="last", kind="stable")
 
-    g = f.groupby("_key", sort=True, dropna=False)
+    g = f.groupby("_key", sort=True)
     out = pd.DataFrame(index=g.size().index)
     out["secret_sha256"] = g["secret_sha256"].first()
     out["secret_sha1"] = g["secret_sha1"].first()
-    out["secret_type"] = g["secret_type"].agg(_most_specific)
+    out["secret_type"] = _most_specific(f)
     out["redacted"] = g["redacted"].first()
-    out["tools"] = g["tool"].agg(_joined)
+    out["tools"] = _joined(f, "tool")
     out["n_tools"] = g["tool"].nunique()
     out["n_findings"] = g.size()
     out["n_locations"] = g["_loc"].nunique()
-    out["repos"] = g["repo"].agg(_joined)
-    out["files"] = g["file"].agg(_joined)
+    out["repos"] = _joined(f, "repo")
+    out["files"] = _joined(f, "file")
     out["first_commit_time"] = g["commit_time"].min()
     out["last_commit_time"] = g["commit_time"].max()
     live = f["verified"].fillna(False).groupby(f["_key"]).any()
     dead = (~f["verified"].fillna(True)).groupby(f["_key"]).any()
     out["verified"] = pd.array([True if a else (False if b else None) for a, b in zip(live, dead)], dtype="boolean")
-    out["validity"] = g["validity"].agg(_joined)
-    out["labels"] = g["label"].agg(_joined)
+    out["validity"] = _joined(f, "validity")
+    out["labels"] = _joined(f, "label")
     out = out.rename_axis("secret_id").reset_index()
     secrets = schema.build("secrets", {c: out[c].tolist() for c in out.columns})
     return secrets.sort_values(["n_tools", "n_findings", "secret_id"], ascending=[False, False, True], ignore_index=True)
 
 
 def _location(f):
-    return f["repo"].fillna("") + "\0" + f["file"].fillna("") + "\0" + f["line"].astype("string").fillna("")
+    # Where in the code: file and line. The repo column is left out on purpose: tools
+    # name the same repository differently (a URL, "./.git", nothing).
+    return f["file"].fillna("") + "\0" + f["line"].astype("string").fillna("")
 
 
-def _joined(s) -> str | None:
-    vals = sorted(set(s.dropna()))
-    return ", ".join(vals) if vals else None
+def _joined(f, col: str):
+    """Per secret, the distinct values of ``col``, sorted and comma-joined (vectorized:
+    only secrets with several values pay for a join)."""
+    d = f[["_key", col]].dropna().drop_duplicates().sort_values(["_key", col])
+    first = d.drop_duplicates("_key").set_index("_key")[col].astype(object)
+    multi = d[d.duplicated("_key", keep=False)]
+    if not multi.empty:
+        first.update(multi.groupby("_key")[col].agg(", ".join))
+    return first
 
 
-def _most_specific(s) -> str | None:
-    """A named provider type beats generic ones; ties go to the most frequent."""
-    vals = s.dropna()
-    if vals.empty:
-        return None
-    specific = vals[~vals.isin(_GENERIC)]
-    return (specific if not specific.empty else vals).value_counts().sort_index().idxmax()
+def _most_specific(f):
+    """A named provider type beats generic ones; then the most reported; then by name."""
+    d = f[["_key", "secret_type"]].dropna()
+    counts = d.groupby(["_key", "secret_type"]).size().rename("n").reset_index()
+    counts["generic"] = counts["secret_type"].isin(_GENERIC)
+    counts = counts.sort_values(["_key", "generic", "n", "secret_type"], ascending=[True, True, False, True])
+    return counts.drop_duplicates("_key").set_index("_key")["secret_type"]

@@ -16,11 +16,21 @@ from __future__ import annotations
 
 
 def _new_figure(width: float, height: float):
-    """A figure outside pyplot's global state: returned, shown once by Jupyter, never leaked."""
-    import matplotlib.pyplot  # noqa: F401 - lets IPython register its figure formatter
+    """A figure outside pyplot's global state: returned, shown once by Jupyter, never leaked.
+
+    Jupyter shows it through ``_repr_png_`` whatever the matplotlib backend.
+    """
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height))
+    class ReportFigure(Figure):
+        def _repr_png_(self) -> bytes:
+            import io
+
+            buf = io.BytesIO()
+            self.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+            return buf.getvalue()
+
+    fig = ReportFigure(figsize=(width, height))
     return fig, fig.subplots()
 
 
@@ -59,6 +69,12 @@ def tool_agreement(findings, ax=None):
     secrets = dedupe(findings)
     secrets = secrets[~secrets["secret_id"].str.startswith("unhashed:")]
     tools = sorted({t for ts in secrets["tools"].dropna() for t in ts.split(", ")})
+    if not tools:
+        fig, ax = _figure(ax, height=2.5)
+        ax.text(0.5, 0.5, "no fingerprinted findings to compare", ha="center", va="center")
+        ax.set_axis_off()
+        ax.set_title("Distinct secrets reported by both tools")
+        return fig
     seen = np.array([[t in ts.split(", ") for t in tools] for ts in secrets["tools"].fillna("")], dtype=int).reshape(-1, len(tools))
     both = seen.T @ seen
     fig, ax = _figure(ax, height=0.5 * len(tools) + 2, width=0.6 * len(tools) + 4)

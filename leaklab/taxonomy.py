@@ -23,15 +23,16 @@ from functools import lru_cache
 
 # (normalized type, pattern over "rule_id | tool type name", lower-cased)
 TYPES: tuple[tuple[str, str], ...] = (
-    ("aws-secret-key", r"aws.{0,20}secret|aws_secret|secret.access.key"),
+    ("other", r"amazon mws|\bmws\b"),  # Amazon Marketplace Web Service tokens are not AWS keys
+    ("aws-secret-key", r"aws.{0,20}secret|secret.access.key"),
     ("aws-access-key", r"\baws|amazon|akia|\bnp\.aws"),
     ("github-token", r"github|\bgh[pousr]\b|\bgh pat"),
     ("gitlab-token", r"gitlab|glpat"),
     ("slack-webhook", r"slack.{0,12}webhook|hooks\.slack"),
     ("slack-token", r"slack|xox[abpors]"),
     ("stripe-key", r"stripe"),
-    ("google-service-account", r"service.?account|gcp.{0,10}(json|key)"),
-    ("google-api-key", r"google|gcp|firebase|\bgoogle_api"),
+    ("google-service-account", r"service.?account|\bgcp\b(?!.*\bapi\b)"),  # TruffleHog's "GCP" is a service-account key
+    ("google-api-key", r"google|gcp|firebase"),
     ("azure-key", r"azure|\bsas\b|storage.?account"),
     ("twilio-key", r"twilio"),
     ("sendgrid-key", r"sendgrid"),
@@ -49,7 +50,7 @@ TYPES: tuple[tuple[str, str], ...] = (
 )
 
 _COMPILED = tuple((name, re.compile(pat)) for name, pat in TYPES)
-VOCABULARY: tuple[str, ...] = tuple(dict.fromkeys([n for n, _ in TYPES] + ["other"]))
+VOCABULARY: tuple[str, ...] = tuple(dict.fromkeys([n for n, _ in TYPES if n != "other"] + ["other"]))
 
 
 @lru_cache(maxsize=4096)

@@ -25,7 +25,7 @@ def test_output_formats(fixtures, tmp_path, fmt):
 def test_parquet_needs_a_file_and_round_trips(fixtures, tmp_path, capsys):
     import pandas as pd
 
-    assert cli.main(["load", str(fixtures / "gitleaks" / "v8.json"), "--format", "parquet"]) == cli.EXIT_INPUT
+    assert cli.main(["load", str(fixtures / "gitleaks" / "v8.json"), "--format", "parquet"]) == cli.EXIT_USAGE
     assert "needs --output" in capsys.readouterr().err
     p = tmp_path / "f.parquet"
     assert cli.main(["load", str(fixtures / "gitleaks" / "v8.json"), "--format", "parquet", "-o", str(p)]) == 0
@@ -58,3 +58,12 @@ def test_markdown_escapes_cells():
 
     md = cli.markdown_table(pd.DataFrame({"file": ["a|b\n<img src=x onerror=alert(1)>"], "n": [None]}))
     assert "a\\|b &lt;img src=x onerror=alert(1)&gt;" in md and "\n|" in md and md.count("\n") == 3
+
+
+def test_csv_defuses_spreadsheet_formulas(tmp_path, capsys):
+    p = tmp_path / "gl.json"
+    p.write_text('[{"RuleID": "r", "Secret": "FAKEvalue-000000000000", "File": "=HYPERLINK(\\"http://x\\")", "StartLine": 1,'
+                 ' "Author": "@SUM(1+1)", "Commit": "", "Date": ""}]')
+    assert cli.main(["load", str(p)]) == 0
+    out = capsys.readouterr().out
+    assert "'=HYPERLINK" in out and "'@SUM(1+1)" in out and ",=HYPERLINK" not in out

@@ -53,3 +53,10 @@ def test_empty_and_input_untouched():
     before = f.copy()
     leaklab.dedupe(f)
     pd.testing.assert_frame_equal(f, before)
+
+
+def test_locations_ignore_how_each_tool_names_the_repository():
+    h = fp.sha256("FAKE-same-place-0001")
+    f = findings(tool=["gitleaks", "noseyparker", "detect-secrets"], secret_sha256=[h, h, h],
+                 repo=["github.com/o/r", "./.git", None], file=["a.py"] * 3, line=[3, 3, 3])
+    assert leaklab.dedupe(f)["n_locations"].iloc[0] == 1

@@ -41,3 +41,15 @@ def test_dollar_signs_are_not_mathtext():
     f.loc[0, "tool"] = "$\\alpha$"
     ax = plots.findings_by_type(f).axes[0]
     assert any(t.get_text() == "\\$\\alpha\\$" for t in ax.get_legend().get_texts())
+
+
+def test_figures_render_as_png_in_jupyter_without_a_backend():
+    png = plots.findings_by_type(_findings())._repr_png_()
+    assert png.startswith(b"\x89PNG")
+
+
+def test_tool_agreement_with_nothing_fingerprinted():
+    f = leaklab.schema.build("findings", {"tool": ["gitleaks"], "redacted": ["(redacted by tool)"], "tool_fingerprint": ["x"]})
+    ax = plots.tool_agreement(f).axes[0]
+    assert "no fingerprinted findings" in ax.texts[0].get_text()
+    assert plots.tool_agreement(leaklab.schema.empty("findings")).axes

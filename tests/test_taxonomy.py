@@ -30,6 +30,11 @@ from leaklab.taxonomy import VOCABULARY, normalize_type
         ("High Entropy", None, "generic-api-key"),
         ("pypi-upload-token", None, "pypi-token"),
         ("weird-thing", None, "other"),
+        ("gcp-api-key", "GCP API key", "google-api-key"),
+        ("GCP", None, "google-service-account"),
+        ("gcp-service-account", None, "google-service-account"),
+        ("amazon-mws-auth-token", None, "other"),
+        ("aws_secret_access_key", None, "aws-secret-key"),
     ],
 )
 def test_normalize(rule, name, expected):

@@ -93,7 +93,10 @@ def expand(paths) -> list[tuple[str, bool]]:
     for p in paths:
         p = os.fspath(p)
         if os.path.isdir(p):
-            found = sorted(str(q) for q in Path(p).rglob("*") if q.is_file() and not q.name.startswith("."))
+            found = sorted(
+                str(q) for q in Path(p).rglob("*")
+                if q.is_file() and not any(part.startswith(".") for part in q.relative_to(p).parts)
+            )
             out.extend((f, True) for f in found)
         elif os.path.exists(p):
             out.append((p, False))
@@ -111,15 +114,17 @@ def load(paths, format: str | None = None, lenient: bool = False, reveal: bool =
     Parameters
     ----------
     paths
-        A file, directory (read recursively, hidden files skipped), glob, or a list.
+        A file, directory (read recursively; hidden files and directories such as
+        ``.git`` skipped), glob, or a list.
     format
         Force a format name (see :func:`formats`) instead of sniffing each file.
         Files found by listing a directory or a glob that are in no supported
         format are skipped and listed in ``df.attrs["skipped"]`` with a warning;
         a file named directly must be a report.
     lenient
-        Skip malformed records instead of raising; each skip is listed in
-        ``df.attrs["skipped"]`` (file, record, reason) and counted in a warning.
+        Skip malformed records (and files that cannot be parsed at all) instead of
+        raising; each skip is listed in ``df.attrs["skipped"]`` (file, record, reason)
+        and counted in a warning.
     reveal
         Add a ``secret`` column of :class:`leaklab.fingerprint.Secret` objects. They still
         render redacted; ``.reveal()`` gives the value.
@@ -150,8 +155,15 @@ def load(paths, format: str | None = None, lenient: bool = False, reveal: bool =
         if fmt is None:
             continue
         c = Collector(fmt, Source(path), lenient=lenient, reveal=reveal)
-        with _gc_paused():
-            c.run()
+        try:
+            with _gc_paused():
+                c.run()
+        except LeakLabError as e:
+            if not lenient:
+                raise
+            # A file that cannot be read at all (truncated JSON): skip it whole, say so.
+            skipped.append({"file": path, "record": e.record, "reason": e.reason})
+            continue
         chunks.extend(c.chunks)
         skipped.extend(c.skipped)
     df = _concat(chunks) if chunks else schema.empty("findings")

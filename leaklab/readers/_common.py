@@ -196,7 +196,8 @@ def iter_json_lines(src: Source, keep: Callable[[Any], bool] | None = None) -> I
         first = f.read(4)
         f.seek(0)
         if _bom_encoding(first):
-            lines: Iterable = src.text().splitlines()
+            # split on "\n" only: str.splitlines would also break at U+2028 inside a string
+            lines: Iterable = src.text().split("\n")
         else:
             lines = f
         for n, line in enumerate(lines, 1):
@@ -284,7 +285,7 @@ _EARLIEST, _LATEST = 1678, 2261  # what datetime64[ns] can hold
 
 def _in_range(ts, value: str):
     if ts is not None and not _EARLIEST <= ts.year <= _LATEST:
-        raise ValueError(f"time {value!r} is outside {_EARLIEST}-{_LATEST}")
+        raise ValueError(f"time is outside the years {_EARLIEST}-{_LATEST}")
     return ts
 
 
@@ -325,10 +326,10 @@ def _parse_time(value: str, naive_utc: bool = False):
     try:
         ts = pd.Timestamp(s)
     except (ValueError, OverflowError):
-        raise ValueError(f"unrecognised time {value!r}") from None
+        raise ValueError(f"unrecognised time format ({len(value)} characters)") from None
     if ts.tzinfo is None:
         if not naive_utc and (ts.hour or ts.minute or ts.second):
-            raise ValueError(f"time {value!r} has no time zone")
+            raise ValueError("time has a clock but no time zone")
         return ts.tz_localize("UTC")
     if ts.year <= 1970 and s.startswith(("0001", "1970")):
         return None
@@ -354,8 +355,14 @@ def parse_times(values: list, naive_utc: bool = False) -> list:
         for v, t in parsed.items():
             _in_range(t, v)
     for v in uniq:
-        if v not in parsed:
-            parsed[v] = v if not isinstance(v, str) else parse_time(v, naive_utc)
+        if v in parsed:
+            continue
+        if isinstance(v, str):
+            parsed[v] = parse_time(v, naive_utc)
+        elif isinstance(v, pd.Timestamp) and v.tzinfo is not None:
+            parsed[v] = v
+        else:  # a number would silently read as nanoseconds since 1970
+            raise ValueError(f"a time must be text, got {type(v).__name__}")
     return [None if v is None else parsed[v] for v in values]
 
 
@@ -374,22 +381,30 @@ def clean_path(path: str, windows: bool = False, strip_root: bool = False) -> st
     return path
 
 
-_REPO_RX = re.compile(r"^(?:https?://|ssh://)?(?:[^@/]+@)?([^/:]+)[:/]+(.+?)(?:\.git)?/?$")
+_URL_REPO = re.compile(r"^(?:https?|ssh|git)://(?:[^@/]*@)?([^/:@]+)(?::\d+)?/+([^?#]+?)(?:\.git)?/*$")
+_SCP_REPO = re.compile(r"^[^@/\s:]+@([^/:]+):/?([^?#]+?)(?:\.git)?/*$")
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^@/]*@")
 
 
 @lru_cache(maxsize=4096)
 def clean_repo(repo: str) -> str:
-    """``host/owner/name`` for remote URLs; anything else (local paths) unchanged.
+    """``host/owner/name`` for remote URLs; credentials in a URL are always dropped.
 
         >>> clean_repo("https://github.com/trufflesecurity/test_keys.git")
         'github.com/trufflesecurity/test_keys'
         >>> clean_repo("git@gitlab.com:group/proj.git")
         'gitlab.com/group/proj'
+        >>> clean_repo("https://x-token:FAKE@github.com:443/o/r"), clean_repo("https://FAKE@github.com")
+        ('github.com/o/r', 'https://github.com')
+        >>> clean_repo("file:///home/u/repo"), clean_repo("./.git")
+        ('/home/u/repo', './.git')
     """
-    if "://" not in repo and not re.match(r"^[^/@]+@[^/:]+:", repo):
-        return repo
-    m = _REPO_RX.match(repo)
-    return f"{m.group(1)}/{m.group(2)}" if m else repo
+    m = _URL_REPO.match(repo) or _SCP_REPO.match(repo)
+    if m:
+        return f"{m.group(1)}/{m.group(2)}"
+    if repo.startswith("file://"):
+        return repo[len("file://"):]
+    return _USERINFO.sub(r"\1", repo)
 
 
 # --------------------------------------------------------------------------- formats

@@ -58,7 +58,7 @@ def _baseline(rec: tuple) -> list[dict]:
     kind = want(entry, "type")
     hashed = want(entry, "hashed_secret")
     if not _SHA1.fullmatch(hashed):
-        raise ValueError(f"field 'hashed_secret' must be 40 hex digits (SHA-1), got {hashed[:48]!r}")
+        raise ValueError(f"field 'hashed_secret' must be 40 hex digits (SHA-1), got {len(hashed)} characters")
     is_secret = want(entry, "is_secret", bool, None)
     return [
         {
@@ -108,7 +108,7 @@ def _report(entry: dict) -> list[dict]:
     filename = want(entry, "filename")
     category = want(entry, "category")
     if category not in _CATEGORIES:
-        raise ValueError(f"field 'category' must be one of {', '.join(_CATEGORIES)}, got {category[:40]!r}")
+        raise ValueError(f"field 'category' must be one of {', '.join(_CATEGORIES)}, got another value")
     types = want(entry, "types", list)
     lines = entry.get("lines") or {}
     if not isinstance(lines, dict):  # its values are source lines holding the plaintext: never quote them
@@ -118,7 +118,7 @@ def _report(entry: dict) -> list[dict]:
     numbers = []
     for n in lines:
         if not n.strip().isdigit():
-            raise ValueError(f"keys of 'lines' must be line numbers, got {n[:40]!r}")
+            raise ValueError(f"keys of 'lines' must be line numbers, got a {len(n)}-character key")
         numbers.append(int(n))
     sha1 = fingerprint.sha1(secret)
     return [

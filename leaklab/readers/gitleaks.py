@@ -34,11 +34,6 @@ def secret_fields(value: str | None) -> dict:
     return {"secret": value}
 
 
-def _first_key(src: Source) -> str:
-    m = re.search(r'\{\s*"([^"]+)"', src.head())
-    return m.group(1) if m else ""
-
-
 def _array_of(src: Source, *keys: str) -> bool:
     head = src.head().lstrip()
     return head.startswith("[") and any(f'"{k}"' in head[:4096] for k in keys)
@@ -53,6 +48,8 @@ def _v8_json_sniff(src: Source) -> bool:
 
 def _v8(rec: dict) -> list[dict]:
     attrs = want(rec, "Attributes", dict, {})
+    if not all(isinstance(v, str) for v in attrs.values()):
+        raise ValueError("every value in 'Attributes' must be a string")
     commit = blank(want(rec, "Commit", str, "")) or attrs.get("git.sha")
     validation = blank(want(rec, "ValidationStatus", str, ""))
     row = {

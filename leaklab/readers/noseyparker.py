@@ -30,7 +30,6 @@ import base64
 import binascii
 import json
 import re
-from functools import lru_cache
 from typing import Any, Iterator
 
 from ._common import Format, Source, blank, iter_json_array, iter_json_lines, iter_whole, want
@@ -137,8 +136,7 @@ def _documents(src: Source, text: str, pos: int, trailer_ok: bool) -> Iterator[t
 # --------------------------------------------------------------------------- conversion
 
 
-@lru_cache(maxsize=65_536)
-def _b64(value: str) -> str:
+def _b64(value: str) -> str:  # not cached: a cache would keep raw secrets alive after load
     # surrogateescape keeps non-UTF-8 secrets hashable byte for byte.
     return base64.b64decode(value, validate=True).decode("utf-8", "surrogateescape")
 
@@ -151,7 +149,7 @@ def _first_group(groups: list, where: str) -> str | None:
             try:
                 value = _b64(g)
             except (binascii.Error, ValueError):
-                raise ValueError(f"groups[{i}]{where} is not valid base64: {g[:12]!r}...") from None
+                raise ValueError(f"groups[{i}]{where} is not valid base64") from None
             if value:
                 return value
     return None

@@ -220,7 +220,7 @@ def _gitleaks7(run: _Run, res: dict, j: int) -> dict:
     text = want(want(res, "message", dict), "text", where=" in message")
     if not row["rule_id"]:
         if not text.endswith(_V7_SUFFIX):
-            raise ValueError(f"gitleaks v7 message {text[:60]!r} does not end with {_V7_SUFFIX!r}")
+            raise ValueError(f"gitleaks v7 message does not end with {_V7_SUFFIX!r}")
         row["rule_id"] = text[: -len(_V7_SUFFIX)]
     row["tool_secret_type"] = row["rule_id"]
     props = want(res, "properties", dict, {})

@@ -153,7 +153,6 @@ def _pre_314_raw(raw: str, redacted: str) -> str:
     return text
 
 
-_sha256 = lru_cache(maxsize=65_536)(fingerprint.sha256)  # the same secret repeats across commits
 
 
 def _text(d: dict, key: str) -> str | None:
@@ -196,7 +195,7 @@ def _v3(rec: dict) -> list[dict]:
     else:
         verified, validity = False, "unverified"
 
-    key = f"{detector}|{_sha256(raw) if raw else ''}|{file or ''}|{commit or ''}|{line or ''}"
+    key = f"{detector}|{fingerprint.sha256(raw) if raw else ''}|{file or ''}|{commit or ''}|{line or ''}"
     row = {
         "rule_id": detector,
         "tool_secret_type": detector,
@@ -274,8 +273,11 @@ def _v3_batch(recs: list) -> dict:
     out["author_email"] = [b for _, b in authors]
     out["tool_secret_type"] = rule
     out["source_kind"] = ["git"] * len(recs)
+    # The same secret repeats across commits: hash each once. The cache dies with the batch,
+    # so no raw value outlives the load.
+    digests = {x: fingerprint.sha256(x) for x in set(secret) if x}
     out["tool_fingerprint"] = [
-        hashlib.sha256(f"{d}|{_sha256(x) if x else ''}|{f or ''}|{c or ''}|{n or ''}".encode("utf-8", "surrogateescape")).hexdigest()
+        hashlib.sha256(f"{d}|{digests[x] if x else ''}|{f or ''}|{c or ''}|{n or ''}".encode("utf-8", "surrogateescape")).hexdigest()
         for d, x, f, c, n in zip(rule, secret, file, commit, line)
     ]
     del out["redacted"]

@@ -75,7 +75,7 @@ def test_out_of_range_year_is_a_record_error(tmp_path, fixtures):
     text = (fixtures / "gitleaks" / "v8.json").read_text().replace("2023-01-16T16:40:00Z", "0021-01-16T16:40:00Z")
     p = tmp_path / "old.json"
     p.write_text(text)
-    with pytest.raises(LeakLabError, match=r"record \[0\]: .*outside 1678-2261"):
+    with pytest.raises(LeakLabError, match=r"record \[0\]: .*outside the years 1678-2261"):
         leaklab.load(p)
 
 
@@ -90,3 +90,40 @@ def test_gc_is_restored_after_load_even_on_error(tmp_path, fixtures):
     with pytest.raises(LeakLabError):
         leaklab.load(bad)
     assert gc.isenabled()
+
+
+def test_errors_never_quote_the_value(tmp_path):
+    token = "ghp_" + "LEAKLABFAKE" + "9" * 25
+    p = tmp_path / "gl.json"
+    p.write_text(f'[{{"RuleID": "r", "Secret": "x", "File": "a", "StartLine": 1, "Date": "{token}"}}]')
+    with pytest.raises(LeakLabError) as e:
+        leaklab.load(p)
+    assert token not in str(e.value) and "unrecognised time format" in str(e.value)
+    with pytest.warns(LeakLabWarning) as w:
+        df = leaklab.load(p, lenient=True)
+    assert token not in str(df.attrs["skipped"]) + str(w[0].message)
+
+
+def test_lenient_skips_an_unparseable_file_whole(tmp_path, fixtures):
+    shutil.copy(fixtures / "gitleaks" / "v8.json", tmp_path / "good.json")
+    (tmp_path / "cut.json").write_text((fixtures / "gitleaks" / "v8.json").read_text()[:300])
+    with pytest.raises(LeakLabError, match="cut.json"):
+        leaklab.load(tmp_path)
+    with pytest.warns(LeakLabWarning, match="cut.json"):
+        df = leaklab.load(tmp_path, lenient=True)
+    assert len(df) == 2 and df.attrs["skipped"][0]["file"].endswith("cut.json")
+
+
+def test_hidden_directories_are_skipped(tmp_path, fixtures):
+    (tmp_path / ".git").mkdir()
+    shutil.copy(fixtures / "gitleaks" / "v8.json", tmp_path / ".git" / "report.json")
+    shutil.copy(fixtures / "gitleaks" / "v7.json", tmp_path / "v7.json")
+    df = leaklab.load(tmp_path)
+    assert set(df["tool"]) == {"gitleaks7"}
+
+
+def test_betterleaks_attributes_must_be_text(tmp_path):
+    p = tmp_path / "bl.json"
+    p.write_text('[{"RuleID": "x", "Secret": "FAKEsecretvalue00", "Attributes": {"path": 123, "git.date": 1678}}]')
+    with pytest.raises(LeakLabError, match=r"record \[0\]: .*'Attributes' must be a string"):
+        leaklab.load(p)
