@@ -22,7 +22,8 @@ OUTPUTS = ("csv", "json", "markdown", "parquet")
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="leaklab",
-        description="Investigate leaked secrets: load scanner reports, dedupe, and build the demo incident.",
+        description="Investigate leaked secrets: load scanner reports, scan repositories, trace secrets "
+        "through git history, and build the demo incident.",
         epilog="Exit codes: 0 ok, 2 usage, 3 bad input (file and record named), 1 unexpected error.",
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -38,6 +39,24 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--input-format", metavar="NAME", help="force an input format (see `leaklab formats`)")
     q.add_argument("--lenient", action="store_true", help="skip malformed records (each is listed on stderr) instead of stopping")
     q.add_argument("--dedupe", action="store_true", help="one row per distinct secret instead of one per finding")
+    output_options(q)
+
+    q = sub.add_parser("scan", help="scan a repository (working tree and every commit) with leaklab's own rules",
+                       description="Scan a git repository, or with --no-history any directory, with leaklab's rules. "
+                       "Nothing in the repository is executed. Output: the findings table, secrets redacted.")
+    q.add_argument("repo", help="repository (or directory) to scan")
+    q.add_argument("--no-history", action="store_true", help="only the working tree (or a bare repository's HEAD)")
+    q.add_argument("--rules", action="append", metavar="FILE", help="extra rules file(s) in rules.toml format")
+    q.add_argument("--dedupe", action="store_true", help="one row per distinct secret")
+    output_options(q)
+
+    q = sub.add_parser("history", help="when each secret entered and left a repository",
+                       description="For the secrets in scanner reports (or found by `leaklab scan` when no report "
+                       "is given), read the repository's history once and report where each was introduced, "
+                       "which branches carry it, whether it is still at HEAD and which commit removed it.")
+    q.add_argument("repo", help="the repository")
+    q.add_argument("reports", nargs="*", help="scanner reports (files, directories, globs); default: scan the repo")
+    q.add_argument("--by", choices=("secret", "ref"), default="secret", help="one row per secret (default) or per secret and branch")
     output_options(q)
 
     q = sub.add_parser("formats", help="list the input formats leaklab reads")
@@ -82,6 +101,23 @@ def _load(args) -> int:
     if args.dedupe:
         df = dedupe(df)
     return _write(df, args)
+
+
+def _scan(args) -> int:
+    from .dedupe import dedupe
+    from .scan import scan
+
+    df = scan(args.repo, history=not args.no_history, rules=args.rules, progress=sys.stderr.isatty())
+    return _write(dedupe(df) if args.dedupe else df, args)
+
+
+def _history(args) -> int:
+    from . import readers
+    from .history import history
+    from .scan import scan
+
+    found = readers.load(args.reports) if args.reports else scan(args.repo, progress=sys.stderr.isatty())
+    return _write(history(args.repo, found, by=args.by, progress=sys.stderr.isatty()), args)
 
 
 def _formats(args) -> int:
@@ -189,7 +225,8 @@ def _isna(v) -> bool:
         return False
 
 
-_COMMANDS = {"load": _load, "formats": _formats, "demo": _demo, "run-notebooks": _run_notebooks}
+_COMMANDS = {"load": _load, "scan": _scan, "history": _history, "formats": _formats, "demo": _demo,
+             "run-notebooks": _run_notebooks}
 
 
 if __name__ == "__main__":  # pragma: no cover

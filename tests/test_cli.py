@@ -67,3 +67,18 @@ def test_csv_defuses_spreadsheet_formulas(tmp_path, capsys):
     assert cli.main(["load", str(p)]) == 0
     out = capsys.readouterr().out
     assert "'=HYPERLINK" in out and "'@SUM(1+1)" in out and ",=HYPERLINK" not in out
+
+
+def test_scan_and_history_commands(tmp_path, capsys):
+    import leaklab
+
+    truth = leaklab.demo.build(tmp_path)
+    repo = str(tmp_path / "demo-repo")
+    assert cli.main(["scan", repo, "--format", "json"]) == 0
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert {r["tool"] for r in rows} == {"leaklab"} and len(rows) >= len(truth["secrets"])
+    assert cli.main(["history", repo, str(tmp_path / "reports"), "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("secret_id,") and truth["commits"][5]["sha"] in out  # the commit that removed the AWS key
+    assert cli.main(["history", repo, "--by", "ref"]) == 0
+    assert capsys.readouterr().out.startswith("secret_id,ref,")
