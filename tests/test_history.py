@@ -132,3 +132,17 @@ def test_unquote_path():
     assert gitlog.unquote_path('"a\\tb\\303\\251.py"') == "a\tbé.py"
     assert gitlog.unquote_path("plain/path.py") == "plain/path.py"
     assert gitlog.unquote_path('"\\377x"') == "\udcffx"
+
+
+def test_tags_are_refs_too(demo, tmp_path):
+    out, truth = demo
+    repo = tmp_path / "tagged"
+    subprocess.run(["git", "clone", "-q", str(out / "demo-repo"), str(repo)], check=True)
+    before_removal = truth["commits"][4]["sha"]  # "Notify Slack on deploy": the AWS key is still there
+    subprocess.run(["git", "-C", str(repo), "tag", "v0.1", before_removal], check=True)
+    key = next(s for s in truth["secrets"] if s["id"] == "aws-key-id")
+    r = leaklab.history(repo, _secrets_of(truth), by="ref")
+    row = r[(r.secret_id == key["secret_sha256"]) & (r.ref == "tag:v0.1")].iloc[0]
+    assert row.reachable and row.present_at_tip and pd.isna(row.removed_commit)
+    h = leaklab.history(repo, _secrets_of(truth)).set_index("secret_sha256")
+    assert "tag:v0.1" in h.loc[key["secret_sha256"]].present_refs
