@@ -24,6 +24,8 @@ _VERBS = {
     "dedupe": "leaklab.dedupe:dedupe",
     "history": "leaklab.history:history",
     "scan": "leaklab.scan:scan",
+    "load_timeline": "leaklab.timeline:load_timeline",
+    "exposure_windows": "leaklab.exposure:exposure_windows",
     "validate": "leaklab.schema:validate",
     "describe": "leaklab.schema:describe",
     "Secret": "leaklab.fingerprint:Secret",
@@ -35,7 +37,7 @@ _VERBS = {
 }
 
 # Submodules reachable as attributes (leaklab.demo, leaklab.plots, ...), imported on first use.
-_SUBMODULES = {"cli", "dedupe", "demo", "errors", "fingerprint", "gitlog", "plots", "readers", "schema", "taxonomy"}
+_SUBMODULES = {"cli", "dedupe", "demo", "errors", "exposure", "fingerprint", "gitlog", "plots", "readers", "schema", "taxonomy", "timeline"}
 
 __all__ = sorted(_VERBS)  # noqa: F822 - resolved lazily by __getattr__
 

@@ -109,7 +109,42 @@ HISTORY_REFS = _contract(
     ("tip_time", UTC_TIME, "committer time of the ref's tip (where an open bar ends)"),
 )
 
-CONTRACTS = {"findings": FINDINGS, "secrets": SECRETS, "history": HISTORY, "history_refs": HISTORY_REFS}
+EVENTS = _contract(
+    ("time", UTC_TIME, "start of the event's time: the instant, or the first instant of its day/month/year"),
+    ("time_latest", UTC_TIME, "last instant the event could have happened (equals time for exact times)"),
+    ("precision", "string", "second, day, month or year"),
+    ("kind", "string", "one of leaklab.timeline.KINDS"),
+    ("credential", "string", "the credential the event is about (id, fingerprint or name)"),
+    ("incident", "string", "the incident the event belongs to"),
+    ("source", "string", "where the fact comes from (URL, log, report)"),
+    ("detail", "string", "free text"),
+    ("origin", "string", "input file and record the event was read from"),
+)
+
+WINDOWS = _contract(
+    ("credential", "string", "the credential (NA for incident-level rows)"),
+    ("incident", "string", "the incident"),
+    ("exposed_from", UTC_TIME, "earliest possible start of exposure"),
+    ("exposed_from_latest", UTC_TIME, "latest possible start (coarse dates give a range)"),
+    ("start_kind", "string", "the event kind that starts the window"),
+    ("lower_bound", "boolean", "the start is the first misuse: exposure began no later, maybe earlier"),
+    ("detected_at", UTC_TIME, "earliest detected/reported event"),
+    ("contained_at", UTC_TIME, "earliest revoked/rotated/expired event after exposure began"),
+    ("contained_kind", "string", "revoked, rotated or expired"),
+    ("open", "boolean", "not contained: measured to as_of"),
+    ("as_of", UTC_TIME, "the time open windows are measured to"),
+    ("duration", "timedelta64[ns]", "contained_at (or as_of) minus exposed_from"),
+    ("ttd", "timedelta64[ns]", "time to detect: detected_at minus exposed_from"),
+    ("ttc", "timedelta64[ns]", "time to contain: contained_at minus detected_at"),
+    ("window_days_min", "Int64", "exposure in whole calendar days (exclusive), lowest possible"),
+    ("window_days_max", "Int64", "exposure in whole calendar days, highest possible"),
+    ("ttd_days_min", "Int64", "time to detect in days, lowest possible"),
+    ("ttd_days_max", "Int64", "time to detect in days, highest possible"),
+    ("ttc_days_min", "Int64", "time to contain in days, lowest possible"),
+    ("ttc_days_max", "Int64", "time to contain in days, highest possible"),
+)
+
+CONTRACTS = {"findings": FINDINGS, "secrets": SECRETS, "history": HISTORY, "history_refs": HISTORY_REFS, "events": EVENTS, "windows": WINDOWS}
 
 
 def contract(kind: str) -> tuple[Column, ...]:

@@ -1,0 +1,196 @@
+"""Breach timelines: dated events about a credential or an incident, in one events frame.
+
+:func:`load_timeline` reads CSV, JSON (an array, or ``{"events": [...]}``), JSON lines and
+YAML. Each event has a time, a kind from :data:`KINDS`, the credential and/or incident it
+belongs to, and optionally a source and a detail. Times keep their precision:
+
+- ``2022-09-17T10:00:00Z`` (any offset): an instant, ``precision="second"``;
+- ``2022-09-17``: a UTC calendar day, ``precision="day"``;
+- ``2017-12``: only the month is known, ``precision="month"``; ``2017``: ``"year"``.
+
+``time`` is the start of the period and ``time_latest`` its last instant, so a month-only
+date yields a range, never a fake exact date. A time of day with no zone is refused
+unless ``tz=`` says which zone the file uses.
+
+    >>> import io
+    >>> ev = load_timeline(io.StringIO("time,kind,credential\\n2017-12,made_public,key\\n2022-09-17,revoked,key\\n"), format="csv")
+    >>> ev[["time", "time_latest", "precision", "kind"]].astype(str).values.tolist()[0]
+    ['2017-12-01 00:00:00+00:00', '2017-12-31 23:59:59+00:00', 'month', 'made_public']
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+
+from . import schema
+from .errors import LeakLabError, RecordError
+
+KINDS = (
+    "introduced", "pushed", "made_public", "exposed", "exfiltrated", "first_misuse", "detected", "reported",
+    "revoked", "rotated", "expired", "removed", "used", "disclosed", "note",
+)
+EXPOSURE_KINDS = ("introduced", "pushed", "made_public", "exposed", "exfiltrated")
+MISUSE_KINDS = ("first_misuse", "used")
+DETECTION_KINDS = ("detected", "reported")
+CONTAINMENT_KINDS = ("revoked", "rotated", "expired")
+
+_FORMATS = ("csv", "json", "jsonl", "ndjson", "yaml", "yml")
+_COLUMN_ALIASES = {
+    "time": ("time", "date", "timestamp", "when", "datetime"),
+    "kind": ("kind", "event", "type", "what"),
+    "credential": ("credential", "credential_id", "key", "secret_id", "token"),
+    "incident": ("incident", "case"),
+    "source": ("source", "reference", "url"),
+    "detail": ("detail", "description", "note", "details", "summary"),
+}
+
+
+def load_timeline(path, mapping: dict | None = None, tz: str | None = None, format: str | None = None):
+    """Read a timeline file into the events frame (contract ``events``).
+
+    Parameters
+    ----------
+    path
+        A file path, or a text stream (then give ``format``).
+    mapping
+        Renames, as ``{"columns": {"Date": "time"}, "kinds": {"key rotated": "rotated"}}``;
+        a flat dict is applied to both column names and kind values.
+    tz
+        Zone for times of day written without one (``"UTC"``, ``"Europe/Berlin"``...).
+    format
+        ``csv``, ``json``, ``jsonl`` or ``yaml``; by default from the file's extension.
+    """
+    name = getattr(path, "name", None) or (os.fspath(path) if not isinstance(path, io.IOBase) else "<stream>")
+    fmt = (format or os.path.splitext(name)[1].lstrip(".")).lower()
+    if fmt not in _FORMATS:
+        raise LeakLabError(name, reason=f"unknown timeline format {fmt!r}; use {', '.join(_FORMATS)} (or format=)")
+    if hasattr(path, "read"):
+        text = path.read()
+    else:
+        try:
+            with open(path, encoding="utf-8-sig") as f:
+                text = f.read()
+        except OSError as e:
+            raise LeakLabError(name, reason=f"cannot read: {e.strerror}") from None
+    records = _records(text, fmt, name)
+    columns, kinds = _mapping(mapping)
+    rows = []
+    for i, (where, rec) in enumerate(records):
+        if not isinstance(rec, dict):
+            raise RecordError(name, where, f"expected an object with time and kind, found {type(rec).__name__}")
+        rec = {columns.get(k, k): v for k, v in rec.items()}
+        rows.append(_event(rec, kinds, tz, name, where))
+    cols = {k: [r[k] for r in rows] for k in schema.columns("events")}
+    return schema.build("events", cols, len(rows)).sort_values(["time", "kind"], kind="stable", ignore_index=True)
+
+
+def _records(text: str, fmt: str, name: str) -> list:
+    if fmt == "csv":
+        import csv
+
+        reader = csv.DictReader(io.StringIO(text))
+        return [(f"line {reader.line_num}", {k: (v if v != "" else None) for k, v in row.items()}) for row in reader]
+    if fmt in ("json", "jsonl", "ndjson"):
+        import json
+
+        try:
+            if fmt == "json":
+                doc = json.loads(text)
+                doc = doc.get("events", doc) if isinstance(doc, dict) else doc
+                return [(f"[{i}]", r) for i, r in enumerate(doc)]
+            return [(f"line {n}", json.loads(line)) for n, line in enumerate(text.split("\n"), 1) if line.strip()]
+        except json.JSONDecodeError as e:
+            raise RecordError(name, f"line {e.lineno}", f"not valid JSON: {e.msg}") from None
+    if fmt in ("yaml", "yml"):
+        import yaml
+
+        try:
+            doc = yaml.safe_load(text)  # safe_load: a timeline file must not construct objects
+        except yaml.YAMLError as e:
+            raise RecordError(name, None, f"not valid YAML: {e}") from None
+        doc = doc.get("events", doc) if isinstance(doc, dict) else doc
+        if not isinstance(doc, list):
+            raise RecordError(name, None, "expected a list of events (or a mapping with an 'events' list)")
+        return [(f"[{i}]", r) for i, r in enumerate(doc)]
+    raise AssertionError(fmt)  # load_timeline checked the format
+
+
+def _mapping(mapping: dict | None) -> tuple[dict, dict]:
+    columns = {alias: canon for canon, aliases in _COLUMN_ALIASES.items() for alias in aliases}
+    kinds: dict = {}
+    if mapping:
+        if "columns" in mapping or "kinds" in mapping:
+            columns.update(mapping.get("columns", {}))
+            kinds.update(mapping.get("kinds", {}))
+        else:
+            columns.update(mapping)
+            kinds.update(mapping)
+    return columns, kinds
+
+
+def _event(rec: dict, kinds: dict, tz: str | None, name: str, where: str) -> dict:
+    kind = rec.get("kind")
+    kind = kinds.get(kind, kind)
+    if kind not in KINDS:
+        shown = "missing" if kind is None else "an unknown kind"
+        raise RecordError(name, where, f"kind is {shown}; expected one of: {', '.join(KINDS)} (or map it with mapping=)")
+    if rec.get("credential") is None and rec.get("incident") is None:
+        raise RecordError(name, where, "an event needs a credential or an incident")
+    try:
+        start, latest, precision = parse_when(rec.get("time"), tz)
+    except ValueError as e:
+        raise RecordError(name, where, str(e)) from None
+    text = lambda k: None if rec.get(k) is None else str(rec[k])  # noqa: E731
+    return {
+        "time": start, "time_latest": latest, "precision": precision, "kind": kind,
+        "credential": text("credential"), "incident": text("incident"), "source": text("source"),
+        "detail": text("detail"), "origin": f"{name} {where}",
+    }
+
+
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_YEAR = re.compile(r"\d{4}")
+
+
+def parse_when(value, tz: str | None = None):
+    """``(earliest, latest, precision)`` in UTC for a timeline date.
+
+        >>> [str(t) for t in parse_when("2022-09-17")[:2]]
+        ['2022-09-17 00:00:00+00:00', '2022-09-17 23:59:59+00:00']
+    """
+    import datetime as dt
+
+    import pandas as pd
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError("time is missing")
+    if isinstance(value, dt.datetime):
+        value = value.isoformat()
+    if isinstance(value, dt.date):  # YAML reads a bare 2022-09-17 as a date
+        value = value.isoformat()
+    s = str(value).strip()
+    second = pd.Timedelta(seconds=1)
+    if _YEAR.fullmatch(s):
+        start = pd.Timestamp(f"{s}-01-01", tz="UTC")
+        return start, start + pd.DateOffset(years=1) - second, "year"
+    m = _MONTH.fullmatch(s)
+    if m:
+        if not 1 <= int(m.group(2)) <= 12:
+            raise ValueError("month must be 01-12")
+        start = pd.Timestamp(f"{s}-01", tz="UTC")
+        return start, start + pd.DateOffset(months=1) - second, "month"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
+        start = pd.Timestamp(s, tz="UTC")
+        return start, start + pd.Timedelta(days=1) - second, "day"
+    try:
+        ts = pd.Timestamp(s)
+    except (ValueError, OverflowError):
+        raise ValueError("time is not a date (YYYY, YYYY-MM, YYYY-MM-DD) or an ISO 8601 time") from None
+    if ts.tzinfo is None:
+        if tz is None:
+            raise ValueError("time of day has no time zone; add one (Z, +02:00) or pass tz=")
+        ts = ts.tz_localize(tz)
+    ts = ts.tz_convert("UTC")
+    return ts, ts, "second"

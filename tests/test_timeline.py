@@ -1,0 +1,71 @@
+import io
+
+import pandas as pd
+import pytest
+
+import leaklab
+from leaklab.errors import LeakLabError, RecordError
+
+
+def load(text, fmt="csv", **kw):
+    return leaklab.load_timeline(io.StringIO(text), format=fmt, **kw)
+
+
+def test_formats_agree():
+    csv = load("time,kind,credential,detail\n2022-09-17,rotated,key,changed\n")
+    js = load('[{"time": "2022-09-17", "kind": "rotated", "credential": "key", "detail": "changed"}]', "json")
+    jl = load('{"time": "2022-09-17", "kind": "rotated", "credential": "key", "detail": "changed"}\n', "jsonl")
+    ym = load("events:\n  - {time: 2022-09-17, kind: rotated, credential: key, detail: changed}\n", "yaml")
+    for other in (js, jl, ym):
+        pd.testing.assert_frame_equal(csv.drop(columns="origin"), other.drop(columns="origin"))
+
+
+def test_unknown_kind_lists_the_vocabulary():
+    with pytest.raises(RecordError, match=r"<stream>, record line 2: kind is an unknown kind; expected one of: introduced, pushed"):
+        load("time,kind,credential\n2022-09-17,leaked-ish,key\n")
+
+
+def test_mapping_renames_columns_and_kinds():
+    ev = load("When,What,Key\n2022-09-17,key rotated,k1\n", mapping={"columns": {"When": "time", "What": "kind", "Key": "credential"},
+                                                                       "kinds": {"key rotated": "rotated"}})
+    assert ev[["kind", "credential"]].values.tolist() == [["rotated", "k1"]]
+
+
+def test_naive_times_need_a_zone():
+    with pytest.raises(RecordError, match="no time zone; add one"):
+        load("time,kind,credential\n2022-09-17 10:00:00,rotated,k\n")
+    ev = load("time,kind,credential\n2022-09-17 10:00:00,rotated,k\n", tz="Europe/Berlin")
+    assert ev.loc[0, "time"] == pd.Timestamp("2022-09-17 08:00:00", tz="UTC") and ev.loc[0, "precision"] == "second"
+
+
+def test_precision_ranges():
+    ev = load("time,kind,credential\n2017,exposed,a\n2017-12,exposed,b\n2017-12-05,exposed,c\n2017-12-05T10:00:00+02:00,exposed,d\n")
+    got = dict(zip(ev.credential, zip(ev.precision, ev.time_latest - ev.time)))
+    assert got["a"] == ("year", pd.Timedelta(days=365) - pd.Timedelta(seconds=1))
+    assert got["b"] == ("month", pd.Timedelta(days=31) - pd.Timedelta(seconds=1))
+    assert got["c"] == ("day", pd.Timedelta(days=1) - pd.Timedelta(seconds=1))
+    assert got["d"] == ("second", pd.Timedelta(0))
+
+
+def test_bad_rows_name_file_and_record(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("time,kind,credential\n2022-13,rotated,k\n")
+    with pytest.raises(RecordError, match=r"t\.csv, record line 2: month must be 01-12"):
+        leaklab.load_timeline(p)
+    p.write_text("time,kind\n2022-01-01,rotated\n")
+    with pytest.raises(RecordError, match="needs a credential or an incident"):
+        leaklab.load_timeline(p)
+    with pytest.raises(LeakLabError, match="unknown timeline format 'txt'; use csv"):
+        leaklab.load_timeline(tmp_path / "t.txt")
+
+
+def test_yaml_is_loaded_safely(tmp_path):
+    p = tmp_path / "evil.yaml"
+    p.write_text("!!python/object/apply:os.system ['echo pwned']\n")
+    with pytest.raises(RecordError, match="not valid YAML"):
+        leaklab.load_timeline(p)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(LeakLabError, match="cannot read"):
+        leaklab.load_timeline(tmp_path / "none.csv")
