@@ -194,3 +194,32 @@ def parse_when(value, tz: str | None = None):
         ts = ts.tz_localize(tz)
     ts = ts.tz_convert("UTC")
     return ts, ts, "second"
+
+
+def from_history(history):
+    """Events from :func:`leaklab.history`'s per-secret frame: ``introduced`` at the
+    introducing commit's author time, ``removed`` where HEAD's line dropped the secret.
+
+    The credential id is the ``secret_id``, so these events join the same windows as a
+    timeline that names credentials by fingerprint.
+    """
+    schema.validate(history, "history")
+    rows = []
+    for r in history.itertuples(index=False):
+        if not _isna(r.introduced_author_time):
+            rows.append(_derived(r.introduced_author_time, "introduced", r.secret_id, f"commit {r.introduced_commit}", r.introduced_file))
+        if isinstance(r.removed_commit, str):
+            rows.append(_derived(r.removed_time, "removed", r.secret_id, f"commit {r.removed_commit}", None))
+    cols = {k: [row[k] for row in rows] for k in schema.columns("events")}
+    return schema.build("events", cols, len(rows)).sort_values(["time", "kind"], kind="stable", ignore_index=True)
+
+
+def _derived(t, kind, credential, source, detail):
+    return {"time": t, "time_latest": t, "precision": "second", "kind": kind, "credential": credential,
+            "incident": None, "source": source, "detail": detail, "origin": "leaklab.history"}
+
+
+def _isna(v) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(v))

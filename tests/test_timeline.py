@@ -69,3 +69,17 @@ def test_yaml_is_loaded_safely(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(LeakLabError, match="cannot read"):
         leaklab.load_timeline(tmp_path / "none.csv")
+
+
+def test_events_from_history(tmp_path):
+    truth = leaklab.demo.build(tmp_path)
+    secrets = leaklab.dedupe(leaklab.load(tmp_path / "reports"))
+    h = leaklab.history(tmp_path / "demo-repo", secrets)
+    ev = leaklab.timeline.from_history(h)
+    leaklab.validate(ev, "events")
+    key = next(s for s in truth["secrets"] if s["id"] == "aws-key-id")
+    mine = ev[ev.credential == key["secret_sha256"]]
+    assert mine.kind.tolist() == ["introduced", "removed"]
+    assert mine.time.iloc[0] == pd.Timestamp(key["history"]["introduced_time"]).tz_convert("UTC")
+    w = leaklab.exposure_windows(pd.concat([ev, mine.assign(kind="rotated")[1:]]), as_of="2024-01-01T00:00:00Z")
+    assert not w.set_index("credential").loc[key["secret_sha256"], "open"]
