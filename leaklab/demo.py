@@ -425,6 +425,123 @@ def _github(s: dict[str, Planted]) -> list[dict]:
     return out
 
 
+# --------------------------------------------------------------------------- access logs and timeline
+
+ACCOUNT = "111122223333"
+CI_IP, CI_UA = "198.51.100.10", "aws-cli/2.9.19 Python/3.9.11 Linux/5.15.0-1028-aws exe/x86_64.ubuntu.22 prompt/off command/s3.cp"
+ATTACKER_IP = "203.0.113.66"
+ATTACKER_UA = "Boto3/1.26.54 Python/3.11.1 Linux/6.1.0-kali5-amd64 Botocore/1.29.54"
+ATTACKER_IP2 = "192.0.2.45"
+
+
+def _ct(rnd, when: str, source: str, name: str, key: str, ip: str, ua: str, *, error=None, request=None,
+        response=None, identity_type="IAMUser", read_only=True):
+    """One CloudTrail record in the shape CloudTrail delivers it (eventVersion 1.08)."""
+    user = {"type": identity_type, "principalId": "AIDAEXAMPLEDEPLOYBOT1", "arn": f"arn:aws:iam::{ACCOUNT}:user/deploy-bot",
+            "accountId": ACCOUNT, "accessKeyId": key, "userName": "deploy-bot"}
+    if identity_type == "AssumedRole":
+        user = {"type": "IAMUser", "principalId": "AIDAEXAMPLEDEPLOYBOT1", "arn": f"arn:aws:iam::{ACCOUNT}:user/deploy-bot",
+                "accountId": ACCOUNT, "accessKeyId": key, "userName": "deploy-bot",
+                "sessionContext": {"sessionIssuer": {}, "webIdFederationData": {},
+                                   "attributes": {"creationDate": when, "mfaAuthenticated": "false"}}}
+    rec = {
+        "eventVersion": "1.08", "userIdentity": user, "eventTime": when, "eventSource": source, "eventName": name,
+        "awsRegion": "eu-west-1", "sourceIPAddress": ip, "userAgent": ua,
+    }
+    if error:
+        rec["errorCode"], rec["errorMessage"] = error
+    rec.update({
+        "requestParameters": request, "responseElements": response,
+        "requestID": _uuid(rnd), "eventID": _uuid(rnd), "readOnly": read_only, "eventType": "AwsApiCall",
+        "managementEvent": source != "s3.amazonaws.com" or name.startswith("List"), "recipientAccountId": ACCOUNT,
+        "eventCategory": "Management" if source != "s3.amazonaws.com" or name.startswith("List") else "Data",
+    })
+    return rec
+
+
+def _uuid(rnd) -> str:
+    h = "".join(rnd.choice("0123456789abcdef") for _ in range(32))
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def temp_key(seed: int = SEED) -> str:
+    """The temporary key the attacker mints with GetSessionToken (fake, as all demo keys)."""
+    rnd = random.Random(seed * 31 + 1)
+    return "ASIA" + "LEAKLABTMP" + "".join(rnd.choice(string.ascii_uppercase + string.digits) for _ in range(6))
+
+
+def _access_logs(s: dict[str, Planted], seed: int) -> list[dict]:
+    """CloudTrail events for the deploy key: the owner's CI before and during the leak, an
+    attacker from an address the key never used, a temporary key minted and used, and a
+    failed attempt after rotation."""
+    rnd = random.Random(seed * 31)
+    key, tmp = s["aws-key-id"].value, temp_key(seed)
+    ev = []
+    for day in range(9, 32, 2):  # CI deploys every other day, January and February
+        for month in ("01", "02"):
+            if month == "02" and day > 28:
+                continue
+            t = f"2023-{month}-{day:02d}T06:{10 + day:02d}:00Z"
+            ev.append(_ct(rnd, t, "s3.amazonaws.com", "PutObject", key, CI_IP, CI_UA, read_only=False,
+                          request={"bucketName": "payments-releases", "key": f"builds/{month}{day:02d}.tar.gz"}))
+    ev += [
+        _ct(rnd, "2023-02-03T02:14:07Z", "sts.amazonaws.com", "GetCallerIdentity", key, ATTACKER_IP, ATTACKER_UA),
+        _ct(rnd, "2023-02-03T02:14:30Z", "iam.amazonaws.com", "ListUsers", key, ATTACKER_IP, ATTACKER_UA,
+            error=("AccessDenied", "User: arn:aws:iam::111122223333:user/deploy-bot is not authorized to perform: iam:ListUsers")),
+        _ct(rnd, "2023-02-03T02:15:02Z", "s3.amazonaws.com", "ListBuckets", key, ATTACKER_IP, ATTACKER_UA),
+        _ct(rnd, "2023-02-03T02:16:40Z", "sts.amazonaws.com", "GetSessionToken", key, ATTACKER_IP, ATTACKER_UA,
+            request={"durationSeconds": 43200},
+            response={"credentials": {"accessKeyId": tmp, "sessionToken": "FAKE-LEAKLAB-SESSION-TOKEN-" + "x" * 40,
+                                      "expiration": "Feb 3, 2023, 2:16:40 PM"}}),
+        _ct(rnd, "2023-02-03T02:20:11Z", "s3.amazonaws.com", "GetObject", tmp, ATTACKER_IP, ATTACKER_UA, identity_type="AssumedRole",
+            request={"bucketName": "payments-customer-exports", "key": "exports/2023-01.csv"}),
+        _ct(rnd, "2023-02-03T02:21:45Z", "s3.amazonaws.com", "GetObject", tmp, ATTACKER_IP, ATTACKER_UA, identity_type="AssumedRole",
+            request={"bucketName": "payments-customer-exports", "key": "exports/2023-02.csv"}),
+        _ct(rnd, "2023-02-17T23:02:10Z", "s3.amazonaws.com", "ListBuckets", key, ATTACKER_IP2, ATTACKER_UA),
+        _ct(rnd, "2023-03-22T04:00:00Z", "sts.amazonaws.com", "GetCallerIdentity", key, ATTACKER_IP2, ATTACKER_UA,
+            error=("InvalidClientTokenId", "The security token included in the request is invalid.")),
+    ]
+    ev.sort(key=lambda r: r["eventTime"])
+    return ev
+
+
+def _timeline(s: dict[str, Planted], log: list[dict]) -> str:
+    """The incident's milestones as an analyst would write them down (CSV)."""
+    by_subject = {c["message"]: c for c in log}
+    key = s["aws-key-id"].value
+    rows = [
+        ("2023-01-16T16:45:00Z", "pushed", key, "Pushed with commit " + by_subject["Add AWS deploy config"]["sha"][:12]),
+        ("2023-02-01", "made_public", key, "payments-api repository made public"),
+        ("2023-03-14T08:30:00Z", "detected", key, "Anomalous S3 reads flagged by the cloud team"),
+        ("2023-03-21T09:00:00Z", "revoked", key, "Access key deactivated and deleted"),
+        ("2023-04-03T17:20:00Z", "pushed", "github-pat", "WIP branch feature/release-bot pushed"),
+        ("2023-06-13", "detected", "github-pat", "GitHub secret scanning alert 3"),
+        ("2023-06-14T10:05:00Z", "revoked", "github-pat", "Token revoked by its owner"),
+        ("2023-02-02T10:10:00Z", "pushed", "stripe-live", "Billing client pushed"),
+        ("2023-06-13", "detected", "stripe-live", "GitHub secret scanning alert 2"),
+    ]
+    lines = ["time,kind,credential,incident,source,detail"]
+    lines += [f"{t},{k},{c},payments-api-2023,demo,{d}" for t, k, c, d in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _write_cloudtrail(root: Path, events: list[dict]) -> None:
+    """Delivery files as CloudTrail writes them: gzipped {"Records": [...]}, one per hour."""
+    import gzip
+
+    by_hour: dict[str, list] = {}
+    for e in events:
+        by_hour.setdefault(e["eventTime"][:13], []).append(e)
+    for hour, recs in sorted(by_hour.items()):
+        y, m, d, hh = hour[0:4], hour[5:7], hour[8:10], hour[11:13]
+        folder = root / "AWSLogs" / ACCOUNT / "CloudTrail" / "eu-west-1" / y / m / d
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{ACCOUNT}_CloudTrail_eu-west-1_{y}{m}{d}T{hh}00Z_LeakLabDemo{hh}.json.gz"
+        data = json.dumps({"Records": recs}, separators=(",", ":")).encode()
+        with open(folder / name, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+            gz.write(data)  # mtime=0 and no name: the same bytes on every machine
+
+
 # --------------------------------------------------------------------------- the answer key
 
 # The story the repository tells, written down by hand (not computed by leaklab), so the
@@ -497,12 +614,26 @@ def build(out: str | os.PathLike = "data", seed: int = SEED) -> dict:
     _dump(reports / "detect-secrets.baseline", _detect_secrets(s, out / "demo-repo"), indent=2)
     _dump(reports / "noseyparker.jsonl", _noseyparker(s), lines=True)
     _dump(reports / "github-secret-scanning.json", _github(s), indent=2)
+    logs = out / "logs" / "cloudtrail"
+    if logs.exists():
+        shutil.rmtree(logs)
+    _write_cloudtrail(logs, _access_logs(s, seed))
+    (out / "timeline.csv").write_text(_timeline(s, b.log), encoding="utf-8")
     truth = {
         "seed": seed,
         "repository": REPO,
         "head": b.repo.head.commit.hexsha,
         "branches": {name: c.hexsha for name, c in sorted(b.tips.items())},
         "commits": b.log,
+        "usage": {
+            "leaked_key": {"secret_sha256": fingerprint.sha256(s["aws-key-id"].value), "suspicious_ips": [ATTACKER_IP, ATTACKER_IP2],
+                           "owner_ip": CI_IP},
+            "derived": {"credential_sha256": fingerprint.sha256(temp_key(seed)), "minted_by": "GetSessionToken",
+                        "issued": "2023-02-03T02:16:40Z", "expires": "2023-02-03T14:16:40Z", "uses": 2},
+            "attacker_uses_in_window": 4,
+            "window": {"exposed_from": "2023-01-16T16:45:00Z", "detected": "2023-03-14T08:30:00Z",
+                       "contained": "2023-03-21T09:00:00Z", "window_days": 64, "ttd_days": 57, "ttc_days": 7},
+        },
         "secrets": [
             dict(p.truth(), locations=[{"commit": sha, "file": path, "line": line} for sha, path, line, _ in p.added],
                  history=_provenance(p.id, b.log))

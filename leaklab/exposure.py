@@ -81,7 +81,7 @@ def exposure_windows(events, as_of=None):
             "ttd_days_min": d[0], "ttd_days_max": d[1],
             "ttc_days_min": c[0], "ttc_days_max": c[1],
         })
-    return schema.build("windows", {k: [r[k] for r in rows] for k in schema.columns("windows")}, len(rows))
+    return schema.build("windows", {k: [r.get(k) for r in rows] for k in schema.columns("windows")}, len(rows))
 
 
 def _utc(t):

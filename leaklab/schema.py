@@ -124,6 +124,7 @@ EVENTS = _contract(
 WINDOWS = _contract(
     ("credential", "string", "the credential (NA for incident-level rows)"),
     ("incident", "string", "the incident"),
+    ("parent", "string", "for a derived credential, the leaked credential that minted it"),
     ("exposed_from", UTC_TIME, "earliest possible start of exposure"),
     ("exposed_from_latest", UTC_TIME, "latest possible start (coarse dates give a range)"),
     ("start_kind", "string", "the event kind that starts the window"),
