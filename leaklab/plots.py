@@ -144,3 +144,85 @@ def _secret_labels(ids, secrets) -> dict:
         return {s: _safe(s[:12]) for s in ids}
     info = secrets.set_index("secret_id")
     return {s: _safe(f"{info.at[s, 'secret_type']} {info.at[s, 'redacted']}") if s in info.index else _safe(s[:12]) for s in ids}
+
+
+def exposure_gantt(windows, uses=None, milestones=None, labels=None, ax=None):
+    """One bar per credential from exposure to containment (open windows end in an arrow),
+    a diamond where it was detected, ticks for uses inside the window (red when
+    suspicious) and dashed vertical lines for incident milestones.
+
+    ``uses`` is :func:`leaklab.usage_in_windows`'s per-use frame; ``milestones`` an events
+    frame whose rows become reference lines; ``labels`` maps credential ids to the text
+    shown (credential ids from logs are identifiers, but keys are best shown redacted).
+    """
+    import matplotlib.dates as mdates
+
+    w = windows[windows["exposed_from"].notna()].sort_values("exposed_from", ascending=False).reset_index(drop=True)
+    fig, ax = _figure(ax, height=0.55 * max(len(w), 2) + 1.8, width=10)
+    names = [_safe((labels or {}).get(c, c) if isinstance(c, str) else i) for c, i in zip(w["credential"], w["incident"])]
+    for y, r in w.iterrows():
+        end = r["contained_at"] if r["contained_at"] is not None and not _na(r["contained_at"]) else r["as_of"]
+        color = "C3" if bool(r["open"]) else "C0"
+        ax.plot([r["exposed_from"], end], [y, y], color=color, linewidth=8, solid_capstyle="butt", alpha=0.8)
+        if not _na(r["exposed_from_latest"]) and r["exposed_from_latest"] > r["exposed_from"]:
+            ax.plot([r["exposed_from"], r["exposed_from_latest"]], [y, y], color="white", linewidth=3, alpha=0.7)
+        if bool(r["open"]):
+            ax.plot([end], [y], marker=">", color=color, markersize=10)
+        if not _na(r["detected_at"]):
+            ax.plot([r["detected_at"]], [y], marker="D", color="black", markersize=6)
+        if uses is not None and len(uses):
+            u = uses[uses["credential_id"] == r["credential"]]
+            if len(u):
+                bad = u["suspicious"].fillna(False).astype(bool)
+                ax.plot(u.loc[~bad, "time"], [y + 0.3] * int((~bad).sum()), "|", color="C2", markersize=10)
+                ax.plot(u.loc[bad, "time"], [y + 0.3] * int(bad.sum()), "|", color="C3", markersize=12, markeredgewidth=2)
+    if milestones is not None:
+        for _, m in milestones.iterrows():
+            ax.axvline(m["time"], color="grey", linestyle="--", linewidth=0.8)
+            ax.text(m["time"], len(w) - 0.4, _safe(m["kind"]), rotation=90, va="top", ha="right", fontsize=8, color="grey")
+    ax.set_yticks(range(len(w)), names)
+    ax.set_ylim(-0.8, len(w) - 0.2)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d", tz="UTC"))
+    ax.set_xlabel("time (UTC)")
+    ax.set_ylabel("credential")
+    ax.set_title("Exposure windows per credential")
+    ax.grid(axis="x", alpha=0.3)
+    from matplotlib.lines import Line2D
+
+    ax.legend(handles=[
+        Line2D([], [], color="C0", linewidth=6, label="exposed, contained"),
+        Line2D([], [], color="C3", linewidth=6, marker=">", label="exposed, still open"),
+        Line2D([], [], color="black", marker="D", linestyle="", label="detected"),
+        Line2D([], [], color="C2", marker="|", linestyle="", markersize=10, label="use"),
+        Line2D([], [], color="C3", marker="|", linestyle="", markersize=12, markeredgewidth=2, label="suspicious use"),
+    ], loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def response_times(windows, ax=None):
+    """Time to detect and time to contain, in days, one bar pair per credential."""
+    import numpy as np
+
+    w = windows[windows["ttd_days_min"].notna() | windows["ttc_days_min"].notna()].reset_index(drop=True)
+    fig, ax = _figure(ax, height=0.45 * max(len(w), 2) + 1.8, width=9)
+    y = np.arange(len(w))
+    ttd = w["ttd_days_max"].astype("float").fillna(0).to_numpy()
+    ttc = w["ttc_days_max"].astype("float").fillna(0).to_numpy()
+    ax.barh(y - 0.2, ttd, height=0.4, label="time to detect", color="C1")
+    ax.barh(y + 0.2, ttc, height=0.4, label="time to contain", color="C0")
+    ax.set_yticks(y, [_safe(c if isinstance(c, str) else i) for c, i in zip(w["credential"], w["incident"])])
+    ax.set_xscale("symlog", linthresh=10)
+    ax.set_xlabel("days (whole calendar days; symmetric log scale)")
+    ax.set_ylabel("credential")
+    ax.set_title("How long until detection, and until containment")
+    ax.legend(loc="lower right", frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def _na(v) -> bool:
+    import pandas as pd
+
+    return v is None or bool(pd.isna(v))

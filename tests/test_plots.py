@@ -53,3 +53,14 @@ def test_tool_agreement_with_nothing_fingerprinted():
     ax = plots.tool_agreement(f).axes[0]
     assert "no fingerprinted findings" in ax.texts[0].get_text()
     assert plots.tool_agreement(leaklab.schema.empty("findings")).axes
+
+
+def test_exposure_charts_are_labelled():
+    from pathlib import Path
+
+    ev = leaklab.load_timeline(Path(__file__).resolve().parent.parent / "data" / "timelines" / "real-incidents.yaml")
+    w = leaklab.exposure_windows(ev, as_of="2025-01-01T00:00:00Z")
+    ax = plots.exposure_gantt(w, milestones=ev[ev.kind == "disclosed"]).axes[0]
+    assert ax.get_title() and ax.get_xlabel() == "time (UTC)" and len(ax.get_yticklabels()) == len(w)
+    ax = plots.response_times(w).axes[0]
+    assert ax.get_title() and "days" in ax.get_xlabel()
