@@ -26,18 +26,22 @@ _VERBS = {
     "scan": "leaklab.scan:scan",
     "load_timeline": "leaklab.timeline:load_timeline",
     "exposure_windows": "leaklab.exposure:exposure_windows",
+    "usage_in_windows": "leaklab.usage:usage_in_windows",
+    "derived_windows": "leaklab.usage:derived_windows",
     "validate": "leaklab.schema:validate",
     "describe": "leaklab.schema:describe",
     "Secret": "leaklab.fingerprint:Secret",
+    "redacted": "leaklab.fingerprint:redacted",
     "LeakLabError": "leaklab.errors:LeakLabError",
     "RecordError": "leaklab.errors:RecordError",
     "UnknownFormatError": "leaklab.errors:UnknownFormatError",
     "SchemaError": "leaklab.errors:SchemaError",
     "LeakLabWarning": "leaklab.errors:LeakLabWarning",
+    "load_access_logs": "leaklab.logs:load_access_logs",
 }
 
 # Submodules reachable as attributes (leaklab.demo, leaklab.plots, ...), imported on first use.
-_SUBMODULES = {"cli", "dedupe", "demo", "errors", "exposure", "fingerprint", "gitlog", "plots", "readers", "schema", "taxonomy", "timeline"}
+_SUBMODULES = {"cli", "dedupe", "demo", "errors", "exposure", "fingerprint", "gitlog", "logs", "plots", "readers", "schema", "taxonomy", "timeline", "usage"}
 
 __all__ = sorted(_VERBS)  # noqa: F822 - resolved lazily by __getattr__
 

@@ -145,7 +145,35 @@ WINDOWS = _contract(
     ("ttc_days_max", "Int64", "time to contain in days, highest possible"),
 )
 
-CONTRACTS = {"findings": FINDINGS, "secrets": SECRETS, "history": HISTORY, "history_refs": HISTORY_REFS, "events": EVENTS, "windows": WINDOWS}
+USAGE = _contract(
+    ("time", UTC_TIME, "when the call or event happened, in UTC"),
+    ("provider", "string", "aws, github, gcp, azure, slack or okta"),
+    ("credential_id", "string", "the credential used: AWS access key id, GitHub hashed_token (else token_id), GCP "
+     "service-account key name, Azure token id (uti claim), Slack session id, Okta API token id (else session id)"),
+    ("credential_kind", "string", "access-key, session, pat, fine-grained-pat, oauth-token, app-token, ssh-key, "
+     "deploy-key, service-account-key, api-token or token; NA when credential_id is NA"),
+    ("principal", "string", "who acted: ARN (the calling service for AWS services), user, email, app"),
+    ("account", "string", "where: AWS account, GitHub org (else enterprise), GCP project, Azure subscription, "
+     "Slack workspace or enterprise"),
+    ("action", "string", "what: eventSource:eventName (AWS), action (GitHub, Slack), methodName (GCP), "
+     "operationName (Azure), eventType (Okta)"),
+    ("resource", "string", "what it was done to, as logged (several joined with ', ')"),
+    ("source_ip", "string", "caller address as logged, verbatim: IPv4, IPv6, AWS service names, 'AWS Internal'"),
+    ("user_agent", "string", "caller user agent as logged"),
+    ("outcome", "string", "success or failure; NA when the log does not say"),
+    ("error", "string", "error code or status message of a failed call"),
+    ("event_id", "string", "the log's own event id (eventID, _document_id, insertId, uuid, ...)"),
+    ("duplicate", "boolean", "True for the 2nd and later copy of an event_id within a provider"),
+    ("issued_credential", "string", "access key id this event minted (AssumeRole*, GetSessionToken, "
+     "GetFederationToken, CreateAccessKey, ...); secret keys and session tokens are never kept"),
+    ("issued_expires", UTC_TIME, "expiry of the issued credential, when the log gives one"),
+    ("derived_from", "string", "for a credential minted by an event in the same load: the credential (else the "
+     "principal) that minted it"),
+    ("source_file", "string", "input file the row was read from (the archive, for archive members)"),
+    ("source_record", "string", "where in that file: 'Records[12]', 'line 7', 'member.json.gz Records[3]'"),
+)
+
+CONTRACTS = {"findings": FINDINGS, "secrets": SECRETS, "history": HISTORY, "history_refs": HISTORY_REFS, "events": EVENTS, "windows": WINDOWS, "usage": USAGE}
 
 
 def contract(kind: str) -> tuple[Column, ...]:
