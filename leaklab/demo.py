@@ -630,7 +630,7 @@ def build(out: str | os.PathLike = "data", seed: int = SEED) -> dict:
                            "owner_ip": CI_IP},
             "derived": {"credential_sha256": fingerprint.sha256(temp_key(seed)), "minted_by": "GetSessionToken",
                         "issued": "2023-02-03T02:16:40Z", "expires": "2023-02-03T14:16:40Z", "uses": 2},
-            "attacker_uses_in_window": 4,
+            "attacker_uses_in_window": 5,
             "window": {"exposed_from": "2023-01-16T16:45:00Z", "detected": "2023-03-14T08:30:00Z",
                        "contained": "2023-03-21T09:00:00Z", "window_days": 64, "ttd_days": 57, "ttc_days": 7},
         },

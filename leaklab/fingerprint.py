@@ -126,3 +126,30 @@ class Secret:
     def __reduce__(self):
         # Pickling would write the raw value to disk; refuse rather than leak quietly.
         raise TypeError("leaklab.Secret is not picklable; store secret_sha256 instead")
+
+
+ID_COLUMNS = ("credential", "credential_id", "parent", "issued_credential", "derived_from")
+
+
+def redacted(df, columns=ID_COLUMNS):
+    """A copy of ``df`` for display, with credential identifiers shown as previews.
+
+    Access key ids and token ids are identifiers, not secrets, and frames keep them so
+    windows and logs can be joined; but a report or a committed notebook should not print
+    them whole (scanners flag them, and they help an attacker). Values that look like
+    identifiers (16+ letters, digits, ``+/=_``) are shortened; names such as
+    ``stripe-live`` stay readable.
+
+        >>> import pandas as pd
+        >>> redacted(pd.DataFrame({"credential": ["AKIAFAKEFAKEFAKEFAKE"], "n": [1]}))
+          credential  n
+        0    AKIA…KE  1
+    """
+    import re
+
+    looks_like_id = re.compile(r"[A-Za-z0-9+/=_]{16,}").fullmatch  # key ids, token hashes; not "stripe-live"
+    out = df.copy()
+    for c in columns:
+        if c in out.columns:
+            out[c] = out[c].map(lambda v: redact(v) if isinstance(v, str) and looks_like_id(v) else v)
+    return out

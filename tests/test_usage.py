@@ -1,0 +1,75 @@
+"""Was the key used? The demo's CloudTrail logs against its timeline's windows."""
+
+import pandas as pd
+import pytest
+
+import leaklab
+from leaklab import fingerprint as fp
+from leaklab import schema
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    truth = leaklab.demo.build(out)
+    windows = leaklab.exposure_windows(leaklab.load_timeline(out / "timeline.csv"), as_of="2023-07-01T00:00:00Z")
+    usage = leaklab.load_access_logs(out / "logs")
+    return truth, windows, usage
+
+
+def _key(windows, truth):
+    want = truth["usage"]["leaked_key"]["secret_sha256"]
+    return next(c for c in windows["credential"] if fp.sha256(c) == want)
+
+
+def test_window_of_the_leaked_key(demo):
+    truth, windows, _ = demo
+    w = windows.set_index("credential").loc[_key(windows, truth)]
+    t = truth["usage"]["window"]
+    assert w.exposed_from == pd.Timestamp(t["exposed_from"]) and w.contained_at == pd.Timestamp(t["contained"])
+    assert (w.window_days_min, w.ttd_days_min, w.ttc_days_min) == (t["window_days"], t["ttd_days"], t["ttc_days"])
+
+
+def test_uses_from_new_addresses_are_flagged(demo):
+    truth, windows, usage = demo
+    uses = leaklab.usage_in_windows(windows, usage)
+    key = _key(windows, truth)
+    mine = uses[uses.credential_id == key]
+    assert (mine.time >= windows.set_index("credential").loc[key, "exposed_from"]).all()
+    bad = mine[mine.suspicious]
+    assert set(bad.source_ip) == set(truth["usage"]["leaked_key"]["suspicious_ips"])
+    assert len(bad) == truth["usage"]["attacker_uses_in_window"]
+    assert not mine.loc[mine.source_ip == truth["usage"]["leaked_key"]["owner_ip"], "suspicious"].any()
+    # the failed attempt after the rotation is outside the window
+    assert (mine.time <= pd.Timestamp(truth["usage"]["window"]["contained"])).all()
+
+
+def test_known_sources_and_window_summary(demo):
+    truth, windows, usage = demo
+    s = leaklab.usage_in_windows(windows, usage, known_sources=["198.51.100.0/24"], by="window").set_index("credential")
+    row = s.loc[_key(windows, truth)]
+    assert row.n_suspicious == truth["usage"]["attacker_uses_in_window"] and row.n_failure == 1 and row.n_ips == 3
+    uses = leaklab.usage_in_windows(windows, usage, known_sources=["198.51.100.0/24"])
+    assert set(uses.loc[uses.unknown_source.fillna(False), "source_ip"]) == set(truth["usage"]["leaked_key"]["suspicious_ips"])
+
+
+def test_derived_temporary_credential(demo):
+    truth, windows, usage = demo
+    d = leaklab.derived_windows(windows, usage)
+    schema.validate(d, "windows")
+    want = truth["usage"]["derived"]
+    row = d[d.credential.map(fp.sha256) == want["credential_sha256"]].iloc[0]
+    assert row.parent == _key(windows, truth)
+    assert row.exposed_from == pd.Timestamp(want["issued"]) and row.contained_at == pd.Timestamp(want["expires"])
+    uses = leaklab.usage_in_windows(pd.concat([windows, d], ignore_index=True), usage)
+    assert (uses.credential_id == row.credential).sum() == want["uses"]
+
+
+def test_matching_is_vectorized_and_inputs_untouched(demo):
+    _, windows, usage = demo
+    before_w, before_u = windows.copy(), usage.copy()
+    leaklab.usage_in_windows(windows, usage)
+    pd.testing.assert_frame_equal(windows, before_w)
+    pd.testing.assert_frame_equal(usage, before_u)
+    empty = leaklab.usage_in_windows(windows, usage.iloc[0:0])
+    assert empty.empty
