@@ -28,6 +28,7 @@ _VERBS = {
     "exposure_windows": "leaklab.exposure:exposure_windows",
     "usage_in_windows": "leaklab.usage:usage_in_windows",
     "derived_windows": "leaklab.usage:derived_windows",
+    "issued_windows": "leaklab.usage:issued_windows",
     "validate": "leaklab.schema:validate",
     "describe": "leaklab.schema:describe",
     "Secret": "leaklab.fingerprint:Secret",

@@ -138,47 +138,61 @@ def _summary(windows, uses):
     return out
 
 
+def issued_windows(usage, as_of=None):
+    """A window for every credential the logs show being minted, from issue to expiry.
+
+    A key created with CreateAccessKey has no expiry: its window ends where the logs show
+    it deleted or deactivated, else it stays open to ``as_of`` (default: the last event in
+    ``usage``). ``parent`` is the credential (or, for AWS services, the principal) that
+    minted it.
+    """
+    import pandas as pd
+
+    schema.validate(usage, "usage")
+    minted = usage[usage["issued_credential"].notna() & ~usage["duplicate"].fillna(False)].sort_values("time", kind="stable")
+    minted = minted.drop_duplicates("issued_credential")
+    revoked = usage[usage["action"].isin(_REVOKING)]
+    revoked_at = revoked.groupby("resource")["time"].min() if len(revoked) else {}
+    as_of = usage["time"].max() if as_of is None else pd.Timestamp(as_of)
+    rows = []
+    for u in minted.itertuples(index=False):
+        ends = [t for t in (u.issued_expires, revoked_at.get(u.issued_credential)) if t is not None and not pd.isna(t)]
+        end = min(ends) if ends else None
+        stop = end if end is not None else as_of
+        rows.append({
+            "credential": u.issued_credential, "parent": u.credential_id if isinstance(u.credential_id, str) else u.principal,
+            "exposed_from": u.time, "exposed_from_latest": u.time, "start_kind": "exposed", "lower_bound": False,
+            "contained_at": end, "contained_kind": "expired" if end is not None else None,
+            "open": end is None or end > as_of, "as_of": as_of, "duration": stop - u.time,
+            "window_days_min": (stop.normalize() - u.time.normalize()).days,
+            "window_days_max": (stop.normalize() - u.time.normalize()).days,
+        })
+    return schema.build("windows", {k: [r.get(k) for r in rows] for k in schema.columns("windows")}, len(rows))
+
+
 def derived_windows(windows, usage, as_of=None):
     """Windows of credentials minted by leaked ones inside their windows, recursively.
 
     Each child starts when it was issued and ends at its expiry, or when the logs show it
-    deleted or deactivated (CreateAccessKey keys have no expiry). ``parent`` names the
-    credential that minted it; ``incident`` is inherited.
+    deleted or deactivated (see :func:`issued_windows`). ``parent`` names the credential
+    that minted it; ``incident`` is inherited.
     """
     import pandas as pd
 
     schema.validate(windows, "windows")
-    schema.validate(usage, "usage")
+    issued = issued_windows(usage, as_of=as_of).set_index("credential", drop=False)
     minted = usage[usage["issued_credential"].notna()]
-    revoked = usage[usage["action"].isin(_REVOKING)]
-    revoked_at = revoked.groupby("resource")["time"].min() if len(revoked) else pd.Series(dtype="datetime64[ns, UTC]")
-    frontier, rows, seen = windows, [], set(windows["credential"].dropna())
-    while len(frontier):
-        uses = usage_in_windows(frontier, minted, by="use") if len(minted) else minted.iloc[0:0]
-        new = []
-        parents = frontier.set_index("credential")
-        for u in uses.itertuples(index=False):
-            child = u.issued_credential
-            if child in seen:
-                continue
-            seen.add(child)
-            ends = [t for t in (u.issued_expires, revoked_at.get(child)) if t is not None and not pd.isna(t)]
-            end = min(ends) if ends else None
-            p = parents.loc[u.credential_id]
-            as_of_p = p["as_of"] if as_of is None else pd.Timestamp(as_of)
-            new.append({
-                "credential": child, "incident": p["incident"], "parent": u.credential_id,
-                "exposed_from": u.time, "exposed_from_latest": u.time, "start_kind": "exposed", "lower_bound": False,
-                "detected_at": None, "contained_at": end, "contained_kind": "expired" if end is not None else None,
-                "open": end is None or end > as_of_p, "as_of": as_of_p,
-                "duration": ((end if end is not None else as_of_p) - u.time),
-                "ttd": None, "ttc": None,
-                "window_days_min": None, "window_days_max": None, "ttd_days_min": None, "ttd_days_max": None,
-                "ttc_days_min": None, "ttc_days_max": None,
-            })
-        for r in new:
-            end = r["contained_at"] if r["contained_at"] is not None else r["as_of"]
-            r["window_days_min"] = r["window_days_max"] = (end.normalize() - r["exposed_from"].normalize()).days
-        rows.extend(new)
-        frontier = schema.build("windows", {k: [r.get(k) for r in new] for k in schema.columns("windows")}, len(new))
-    return schema.build("windows", {k: [r.get(k) for r in rows] for k in schema.columns("windows")}, len(rows))
+    frontier, found, seen = windows, [], set(windows["credential"].dropna())
+    while len(frontier) and len(minted):
+        uses = usage_in_windows(frontier, minted, by="use")
+        children = [c for c in dict.fromkeys(uses["issued_credential"]) if c not in seen and c in issued.index]
+        seen.update(children)
+        incident = dict(zip(frontier["credential"], frontier["incident"]))
+        step = issued.loc[children].reset_index(drop=True)
+        step["parent"] = pd.array([uses.loc[uses["issued_credential"] == c, "credential_id"].iloc[0] for c in children], dtype="string")
+        step["incident"] = pd.array([incident.get(p) for p in step["parent"]], dtype="string")
+        found.append(step)
+        frontier = step
+    if not found:
+        return schema.empty("windows")
+    return pd.concat(found, ignore_index=True)

@@ -73,3 +73,17 @@ def test_matching_is_vectorized_and_inputs_untouched(demo):
     pd.testing.assert_frame_equal(usage, before_u)
     empty = leaklab.usage_in_windows(windows, usage.iloc[0:0])
     assert empty.empty
+
+
+def test_flaws2_lambda_key_used_from_an_address_the_lambda_never_used(shared_logs):
+    """The real flaws2 trail: the Lambda's temporary key, stolen, is used from elsewhere."""
+    usage = leaklab.load_access_logs(shared_logs / "aws_cloudtrail" / "flaws2_cloudtrail_logs.tar")
+    issued = leaklab.issued_windows(usage)
+    lam = issued[issued.parent == "lambda.amazonaws.com"]
+    assert len(lam) == 1
+    key = lam.credential.iloc[0]
+    own = set(usage.loc[(usage.credential_id == key) & (usage.user_agent == "awslambda-worker"), "source_ip"])
+    uses = leaklab.usage_in_windows(issued, usage, known_sources=own)
+    stolen = uses[(uses.credential_id == key) & uses.unknown_source]
+    assert set(stolen.source_ip) == {"104.102.221.250"} and len(stolen) == 4
+    assert not set(stolen.source_ip) & own
