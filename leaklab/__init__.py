@@ -42,7 +42,7 @@ _VERBS = {
 }
 
 # Submodules reachable as attributes (leaklab.demo, leaklab.plots, ...), imported on first use.
-_SUBMODULES = {"cli", "dedupe", "demo", "errors", "exposure", "fingerprint", "gitlog", "logs", "plots", "readers", "schema", "taxonomy", "timeline", "usage"}
+_SUBMODULES = {"cli", "dedupe", "demo", "errors", "exposure", "fingerprint", "gitlog", "logs", "outofcore", "plots", "readers", "schema", "taxonomy", "timeline", "usage"}
 
 __all__ = sorted(_VERBS)  # noqa: F822 - resolved lazily by __getattr__
 

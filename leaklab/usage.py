@@ -17,6 +17,7 @@ merged frame a plain ``merge`` would.
 from __future__ import annotations
 
 import ipaddress
+import os
 
 from . import schema
 
@@ -41,7 +42,9 @@ def usage_in_windows(windows, usage, known_sources=None, by: str = "use"):
         From :func:`leaklab.exposure_windows` (or :func:`derived_windows`); ``credential``
         must be the id the logs use (an AWS access key id, a token id...).
     usage
-        From :func:`leaklab.load_access_logs`.
+        From :func:`leaklab.load_access_logs`; or a directory (or glob) of CloudTrail
+        delivery files too large for memory: DuckDB then reads them out of core and
+        keeps only the events of these credentials (:mod:`leaklab.outofcore`).
     known_sources
         IPs, CIDR ranges (``10.0.0.0/8``) and user agents the owner is known to use; a use
         from none of them is flagged ``unknown_source``.
@@ -56,6 +59,10 @@ def usage_in_windows(windows, usage, known_sources=None, by: str = "use"):
     if by not in ("use", "window"):
         raise ValueError(f"by must be 'use' or 'window', not {by!r}")
     schema.validate(windows, "windows")
+    if isinstance(usage, (str, os.PathLike)):  # raw CloudTrail files, read out of core
+        from .outofcore import cloudtrail_usage
+
+        usage = cloudtrail_usage(usage, windows["credential"].dropna())
     schema.validate(usage, "usage")
     idx = pd.Index(windows["credential"].astype(object)).get_indexer(usage["credential_id"].astype(object))
     known = idx >= 0

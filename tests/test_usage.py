@@ -87,3 +87,18 @@ def test_flaws2_lambda_key_used_from_an_address_the_lambda_never_used(shared_log
     stolen = uses[(uses.credential_id == key) & uses.unknown_source]
     assert set(stolen.source_ip) == {"104.102.221.250"} and len(stolen) == 4
     assert not set(stolen.source_ip) & own
+
+
+def test_out_of_core_answer_equals_in_memory(demo, tmp_path_factory):
+    """DuckDB over the raw files gives the same uses and flags as the in-memory path."""
+    truth, windows, usage = demo
+    logs = next(tmp_path_factory.getbasetemp().glob("demo*")) / "logs"
+    cols = ["time", "credential_id", "action", "source_ip", "user_agent", "outcome", "new_ip", "new_user_agent", "suspicious"]
+    mem = leaklab.usage_in_windows(windows, usage)[cols].reset_index(drop=True)
+    ooc = leaklab.usage_in_windows(windows, str(logs))[cols].reset_index(drop=True)
+    pd.testing.assert_frame_equal(mem, ooc, check_dtype=False)
+    from leaklab.outofcore import cloudtrail_usage
+
+    minted = cloudtrail_usage(logs, [windows.credential.iloc[0]])
+    assert minted.credential_id.str.startswith("ASIA").sum() == truth["usage"]["derived"]["uses"]  # followed the minted key
+    assert "FAKE-LEAKLAB-SESSION-TOKEN" not in minted.to_csv()
