@@ -64,22 +64,22 @@ def usage_in_windows(windows, usage, known_sources=None, by: str = "use"):
 
         usage = cloudtrail_usage(usage, windows["credential"].dropna())
     schema.validate(usage, "usage")
-    idx = pd.Index(windows["credential"].astype(object)).get_indexer(usage["credential_id"].astype(object))
+    idx = _lookup(usage["credential_id"], windows["credential"])
     known = idx >= 0
     t = usage["time"].to_numpy("datetime64[ns]").astype(np.int64)
     start, end = _window_bounds(windows)
-    s, e = start[np.where(known, idx, 0)], end[np.where(known, idx, 0)]
-    has_start = ~windows["exposed_from"].isna().to_numpy()[np.where(known, idx, 0)]
+    safe = np.where(known, idx, 0)
+    s, e = start[safe], end[safe]
+    has_start = ~windows["exposed_from"].isna().to_numpy()[safe]
     inside = known & has_start & (t >= s) & (t <= e)
     before = known & has_start & (t < s)
 
     uses = usage.loc[inside].copy()
     w = idx[inside]
-    uses.insert(0, "window_start", windows["exposed_from"].to_numpy()[w])
-    uses.insert(1, "window_end", windows["contained_at"].fillna(windows["as_of"]).to_numpy()[w])
-    cred = usage["credential_id"].astype(object).to_numpy()
-    uses["new_ip"] = _unseen(cred[inside], usage["source_ip"].to_numpy()[inside], cred[before], usage["source_ip"].to_numpy()[before])
-    uses["new_user_agent"] = _unseen(cred[inside], usage["user_agent"].to_numpy()[inside], cred[before], usage["user_agent"].to_numpy()[before])
+    uses.insert(0, "window_start", windows["exposed_from"].array.take(w))
+    uses.insert(1, "window_end", windows["contained_at"].fillna(windows["as_of"]).array.take(w))
+    uses["new_ip"] = _unseen(idx, usage["source_ip"], inside, before)
+    uses["new_user_agent"] = _unseen(idx, usage["user_agent"], inside, before)
     uses["unknown_source"] = _unknown(uses, known_sources)
     uses["suspicious"] = uses["new_ip"] | uses["new_user_agent"] | uses["unknown_source"].fillna(False)
     uses = uses.sort_values(["credential_id", "time"], kind="stable", ignore_index=True)
@@ -88,17 +88,45 @@ def usage_in_windows(windows, usage, known_sources=None, by: str = "use"):
     return _summary(windows, uses)
 
 
-def _unseen(cred_in, val_in, cred_before, val_before):
-    """For each (credential, value) inside the window: was it never seen before exposure?"""
+def _lookup(values, keys):
+    """Position of each value in ``keys`` (-1 if absent), with Arrow's hash lookup."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = _arrow(values)
+    found = pc.index_in(arr, value_set=_arrow(keys).cast(arr.type))
+    return np.asarray(found.fill_null(-1), dtype=np.int64)
+
+
+def _arrow(series):
+    """A text column as an Arrow array, zero-copy when pandas already stores it in Arrow."""
+    import pyarrow as pa
+
+    arr = pa.array(series.astype("string").array)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _unseen(cred_idx, values, inside, before):
+    """For each use inside a window: was its (credential, value) pair never seen before the
+    window began? Pairs are packed into integers, so this is a sort-based ``isin``."""
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
-    if len(cred_in) == 0:
+    rows = inside | before
+    if not inside.any():
         return pd.array([], dtype="boolean")
-    seen = pd.MultiIndex.from_arrays([pd.Index(cred_before, dtype=object), pd.Index(val_before, dtype=object)])
-    pairs = pd.MultiIndex.from_arrays([pd.Index(cred_in, dtype=object), pd.Index(val_in, dtype=object)])
-    missing = pd.isna(np.asarray(val_in, dtype=object))
-    return pd.array(~pairs.isin(seen) & ~missing, dtype="boolean")
+    vals = _arrow(values).filter(pa.array(rows)).dictionary_encode()
+    codes = np.asarray(vals.indices.fill_null(-1), dtype=np.int64)
+    width = len(vals.dictionary) + 1
+    packed = cred_idx[rows] * width + (codes + 1)
+    sub_in, sub_before = inside[rows], before[rows]
+    seen = np.sort(packed[sub_before])
+    probe = packed[sub_in]
+    pos = np.searchsorted(seen, probe)
+    hit = (pos < len(seen)) & (seen[np.minimum(pos, len(seen) - 1)] == probe) if len(seen) else np.zeros(len(probe), bool)
+    return pd.array(~hit & (codes[sub_in] >= 0), dtype="boolean")
 
 
 def _unknown(uses, known_sources):
