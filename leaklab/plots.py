@@ -226,3 +226,47 @@ def _na(v) -> bool:
     import pandas as pd
 
     return v is None or bool(pd.isna(v))
+
+
+_KIND_STYLE = {  # kind group -> (marker, colour)
+    "exposure": ("o", "C3"), "misuse": ("x", "C3"), "detection": ("D", "black"),
+    "containment": ("s", "C0"), "other": (".", "grey"),
+}
+
+
+def incident_timeline(events, ax=None):
+    """Every timeline event on a UTC time axis, one row per credential (or incident):
+    markers by kind, and a bar across the period when a date is known only to the day,
+    month or year."""
+    import matplotlib.dates as mdates
+    from matplotlib.lines import Line2D
+
+    from .timeline import CONTAINMENT_KINDS, DETECTION_KINDS, EXPOSURE_KINDS, MISUSE_KINDS
+
+    def group(kind):
+        for name, kinds in (("exposure", EXPOSURE_KINDS), ("misuse", MISUSE_KINDS), ("detection", DETECTION_KINDS),
+                            ("containment", CONTAINMENT_KINDS)):
+            if kind in kinds:
+                return name
+        return "other"
+
+    ev = events.assign(_who=events["credential"].fillna(events["incident"]))
+    rows = sorted(ev["_who"].dropna().unique(), key=lambda w: ev.loc[ev["_who"] == w, "time"].min(), reverse=True)
+    fig, ax = _figure(ax, height=0.45 * max(len(rows), 2) + 1.8, width=10)
+    for y, who in enumerate(rows):
+        for _, e in ev[ev["_who"] == who].iterrows():
+            marker, color = _KIND_STYLE[group(e["kind"])]
+            if e["precision"] in ("day", "month", "year") and e["time_latest"] > e["time"]:
+                ax.plot([e["time"], e["time_latest"]], [y, y], color=color, linewidth=4, alpha=0.35)
+            ax.plot([e["time"]], [y], marker=marker, color=color, linestyle="")
+    ax.set_yticks(range(len(rows)), [_safe(r) for r in rows])
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d", tz="UTC"))
+    ax.set_xlabel("time (UTC)")
+    ax.set_ylabel("credential")
+    ax.set_title("Incident timeline")
+    ax.legend(handles=[Line2D([], [], marker=m, color=c, linestyle="", label=g) for g, (m, c) in _KIND_STYLE.items()],
+              loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig

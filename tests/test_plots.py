@@ -64,3 +64,5 @@ def test_exposure_charts_are_labelled():
     assert ax.get_title() and ax.get_xlabel() == "time (UTC)" and len(ax.get_yticklabels()) == len(w)
     ax = plots.response_times(w).axes[0]
     assert ax.get_title() and "days" in ax.get_xlabel()
+    ax = plots.incident_timeline(ev).axes[0]
+    assert ax.get_title() == "Incident timeline" and len(ax.get_yticklabels()) == ev["credential"].nunique()

@@ -1,19 +1,23 @@
-"""leaklab.load_access_logs against a bare gzip.open + json.load loop over the same CloudTrail files.
+"""Reading access logs, and finding the uses inside exposure windows, each against a baseline.
 
-Writes (once, reused if present) N CloudTrail events in the real nested delivery shape
-(``AWSLogs/<acct>/CloudTrail/<region>/YYYY/MM/DD/<acct>_CloudTrail_<region>_<time>_<rand>.json.gz``,
-each ``{"Records": [...]}`` of --per-file events) with realistic cardinalities: a few hundred
-access keys (long-term AKIA and temporary ASIA), a few thousand source IPs and service
-names, user agents, errors, resources, sessionContext and STS responses with credentials.
-Then times, each in a fresh process so peak memory is its own:
+1. Reading. Writes (once, reused if present) N CloudTrail events in the real nested
+   delivery shape (``AWSLogs/<acct>/CloudTrail/<region>/YYYY/MM/DD/<acct>_CloudTrail_...json.gz``,
+   each ``{"Records": [...]}`` of --per-file events) with realistic cardinalities: a few
+   hundred access keys (long-term AKIA and temporary ASIA), a few thousand source IPs and
+   service names, user agents, errors, resources, sessionContext and STS responses. Then
+   times, each in a fresh process so peak memory is its own:
 
-- baseline: ``for f in files: json.load(gzip.open(f))`` (parsing only: no columns, no frame);
-- leaklab: ``leaklab.load_access_logs(dir)`` (sniffed, normalized, typed, duplicates marked),
-  with pandas and leaklab imported before the clock starts (an import is no reading cost).
+   - baseline: ``for f in files: json.load(gzip.open(f))`` (parsing only: no columns, no frame);
+   - leaklab: ``leaklab.load_access_logs(dir)`` (sniffed, normalized, typed, duplicates marked),
+     with pandas and leaklab imported before the clock starts.
 
-Prints seconds, the ratio leaklab / baseline (target <= 1.5) and peak RSS.
+   Prints seconds, the ratio leaklab / baseline (target <= 1.5) and peak RSS.
 
-    python benchmarks/bench_usage_read.py [--n 5000000] [--per-file 1000] [--dir benchmarks/out]
+2. Matching. N uses of 2 x --windows keys against --windows exposure windows:
+   ``leaklab.usage_in_windows`` against a plain ``merge`` then filter on the same frames
+   (target: at least 10x faster).
+
+    python benchmarks/bench_usage.py [--n 5000000] [--per-file 1000] [--windows 100000] [--dir benchmarks/out]
 """
 
 from __future__ import annotations
@@ -156,6 +160,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=5_000_000)
     ap.add_argument("--per-file", type=int, default=1_000)
+    ap.add_argument("--windows", type=int, default=100_000)
     ap.add_argument("--dir", default=str(Path(__file__).parent / "out"))
     args = ap.parse_args()
     root = Path(args.dir) / f"cloudtrail-{args.n}-{args.per_file}"
@@ -174,7 +179,60 @@ def main() -> int:
     print(f"  gzip.open + json.load       {base_t:7.2f}s  peak {base_mem / gib:5.2f} GiB")
     print(f"  leaklab.load_access_logs    {ll_t:7.2f}s  peak {ll_mem / gib:5.2f} GiB")
     print(f"  ratio {ratio:.2f} (target <= 1.5){'' if ratio <= 1.5 else '  OVER TARGET'}")
+    match(args.n, args.windows)
     return 0
+
+
+def match(n: int, n_windows: int) -> None:
+    """usage_in_windows against a plain merge-and-filter on the same frames, in this process."""
+    import time
+
+    import numpy as np
+    import pandas as pd
+
+    import leaklab
+    from leaklab import schema
+
+    rng = np.random.default_rng(1)
+    keys = np.array([f"AKIA{i:016d}" for i in range(n_windows * 2)])  # half the keys used have a window
+    t0 = np.datetime64("2023-01-01T00:00:00", "ns").astype(np.int64)
+    second = 1_000_000_000
+    usage = schema.build("usage", {
+        "time": pd.to_datetime(t0 + rng.integers(0, 365 * 86400, n) * second, utc=True),
+        "provider": pd.array(np.full(n, "aws"), dtype="string"),
+        "credential_id": pd.array(keys[rng.integers(0, len(keys), n)], dtype="string"),
+        "source_ip": pd.array(np.array([f"198.51.100.{i}" for i in range(256)])[rng.integers(0, 256, n)], dtype="string"),
+        "user_agent": pd.array(np.array(["aws-cli/2.9", "Boto3/1.26", "console", "terraform/1.5"])[rng.integers(0, 4, n)], dtype="string"),
+        "outcome": pd.array(np.where(rng.random(n) < 0.9, "success", "failure"), dtype="string"),
+    }, n)
+    start = t0 + rng.integers(0, 300 * 86400, n_windows) * second
+    windows = schema.build("windows", {
+        "credential": pd.array(keys[:n_windows], dtype="string"),
+        "exposed_from": pd.to_datetime(start, utc=True),
+        "contained_at": pd.to_datetime(start + rng.integers(1, 60 * 86400, n_windows) * second, utc=True),
+        "as_of": pd.to_datetime(np.full(n_windows, t0 + 400 * 86400 * second), utc=True),
+    }, n_windows)
+
+    def baseline():
+        m = usage.merge(windows[["credential", "exposed_from", "contained_at", "as_of"]], left_on="credential_id", right_on="credential")
+        return m[(m["time"] >= m["exposed_from"]) & (m["time"] <= m["contained_at"].fillna(m["as_of"]))]
+
+    def best(fn):
+        times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            rows = len(fn())
+            times.append(time.perf_counter() - t)
+        return min(times), rows
+
+    base_t, base_rows = best(baseline)
+    ll_t, ll_rows = best(lambda: leaklab.usage_in_windows(windows, usage))
+    assert base_rows == ll_rows, (base_rows, ll_rows)
+    speedup = base_t / ll_t
+    print(f"{n:,} uses against {n_windows:,} windows ({ll_rows:,} inside)")
+    print(f"  merge-and-filter            {base_t:7.2f}s")
+    print(f"  leaklab.usage_in_windows    {ll_t:7.2f}s  (also flags new IPs and user agents)")
+    print(f"  speed-up {speedup:.1f}x (target >= 10){'' if speedup >= 10 else '  UNDER TARGET'}")
 
 
 if __name__ == "__main__":
