@@ -48,6 +48,7 @@ FINDINGS = _contract(
     ("author_name", "string", "commit author"),
     ("author_email", "string", "commit author's email"),
     ("commit_time", UTC_TIME, "author (or, where the tool only has it, committer) time in UTC"),
+    ("first_seen", UTC_TIME, "when the tool first reported it, where the tool says (GitHub: the alert's created_at)"),
     ("source_kind", "string", "git, filesystem, github-issue, github-pr, ci-log, container, ..."),
     ("verified", "boolean", "True: the tool confirmed it live; False: not live; NA: unknown"),
     ("validity", "string", "the tool's own verification status, verbatim"),

@@ -223,3 +223,33 @@ def _isna(v) -> bool:
     import pandas as pd
 
     return bool(pd.isna(v))
+
+
+def from_findings(findings):
+    """``detected`` events: for each secret, the earliest time a tool says it first
+    reported it (``first_seen``; GitHub alerts carry it). Keyed by ``secret_id``."""
+    schema.validate(findings, "findings")
+    f = findings[findings["first_seen"].notna()]
+    rows = []
+    if len(f):
+        keys = _secret_ids(f)
+        first = f.assign(_k=keys).sort_values("first_seen").drop_duplicates("_k")
+        for k, t, tool in zip(first["_k"], first["first_seen"], first["tool"]):
+            rows.append(_derived(t, "detected", k, f"{tool} alert", None))
+    cols = {k: [row[k] for row in rows] for k in schema.columns("events")}
+    return schema.build("events", cols, len(rows)).sort_values(["time", "kind"], kind="stable", ignore_index=True)
+
+
+def from_usage(usage):
+    """``used`` events, one per access-log event (or per use from ``usage_in_windows``)."""
+    schema.validate(usage, "usage")
+    rows = [_derived(t, "used", c, "access log", f"{a} from {ip}")
+            for t, c, a, ip in zip(usage["time"], usage["credential_id"], usage["action"], usage["source_ip"])
+            if isinstance(c, str)]
+    cols = {k: [row[k] for row in rows] for k in schema.columns("events")}
+    return schema.build("events", cols, len(rows)).sort_values(["time", "kind"], kind="stable", ignore_index=True)
+
+
+def _secret_ids(f):
+    """The dedupe join key of each finding row: SHA-256, else sha1:<hex>."""
+    return f["secret_sha256"].fillna("sha1:" + f["secret_sha1"].fillna("?"))

@@ -83,3 +83,14 @@ def test_events_from_history(tmp_path):
     assert mine.time.iloc[0] == pd.Timestamp(key["history"]["introduced_time"]).tz_convert("UTC")
     w = leaklab.exposure_windows(pd.concat([ev, mine.assign(kind="rotated")[1:]]), as_of="2024-01-01T00:00:00Z")
     assert not w.set_index("credential").loc[key["secret_sha256"], "open"]
+
+
+def test_events_from_findings_and_usage(tmp_path):
+    truth = leaklab.demo.build(tmp_path)
+    det = leaklab.timeline.from_findings(leaklab.load(tmp_path / "reports"))
+    leaklab.validate(det, "events")
+    stripe = next(s for s in truth["secrets"] if s["id"] == "stripe-live")
+    row = det[det.credential == stripe["secret_sha256"]].iloc[0]
+    assert row.kind == "detected" and row.time == pd.Timestamp("2023-06-13T07:41:02Z") and row.source == "github alert"
+    used = leaklab.timeline.from_usage(leaklab.load_access_logs(tmp_path / "logs"))
+    assert set(used.kind) == {"used"} and len(used) == 30 and used.time.is_monotonic_increasing

@@ -515,6 +515,7 @@ class Collector:
         cols["repo"] = [None if r is None else clean_repo(r) for r in col("repo")]
         cols["commit"] = [None if (c is None or not c.strip("0")) else c for c in col("commit")]
         cols["commit_time"] = self._times(col("commit_time"), col("source_record"))
+        cols["first_seen"] = self._times(col("first_seen"), col("source_record"))
         df = schema.build("findings", cols, n)
         if self.reveal:
             df["secret"] = [None if s is None else fingerprint.Secret(fingerprint.normalize(s)) for s in secrets]

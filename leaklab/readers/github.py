@@ -14,7 +14,7 @@ Shapes read:
 An alert gives one row, placed at ``first_location_detected`` (whose type is inferred from
 its keys); an alert object that also carries a ``locations`` list (as a user may merge the
 two calls) gives one row per location. The API has no author, email or commit time, and
-the alert's own ``created_at`` has no column in the findings contract, so it is not kept.
+the alert's ``created_at`` becomes ``first_seen`` (when GitHub first reported it).
 """
 
 from __future__ import annotations
@@ -136,6 +136,7 @@ def _alert(alert: dict, repository=None, location=None) -> list[dict]:
         "label": blank(want(alert, "resolution", str, "")) if state != "open" else None,
         "tool_fingerprint": f"{repo or ''}#{number}",
         "url": blank(want(alert, "html_url", str, "")),
+        "first_seen": blank(want(alert, "created_at", str, "")),
     }
     secret = want(alert, "secret", str, "")
     if secret:
