@@ -147,7 +147,7 @@ def _run_notebooks(args) -> int:
     books = sorted(src.glob("*.ipynb"))
     for nb_path in books:
         nb = nbformat.read(nb_path, as_version=4)
-        NotebookClient(nb, timeout=args.timeout, resources={"metadata": {"path": str(src)}}).execute()
+        NotebookClient(nb, timeout=args.timeout, record_timing=False, resources={"metadata": {"path": str(src)}}).execute()  # no timestamps: same input, same file
         nbformat.write(nb, dest / nb_path.name)
         print(f"leaklab: ran {nb_path} -> {dest / nb_path.name}", file=sys.stderr)
     return EXIT_OK if books else _fail(f"no notebooks in {os.fspath(src)}")
