@@ -35,7 +35,7 @@ def test_opens_with_question_and_data(path):
 def test_outputs_hold_no_secret(path):
     nb = json.loads(path.read_text())
     outputs = json.dumps([c.get("outputs", []) for c in nb["cells"]])
-    assert not SECRET_SHAPES.search(outputs)
+    assert not SECRET_SHAPES.search(path.read_text()), "secret-shaped text in the notebook (sources or outputs)"
     for s in leaklab.demo._secrets(leaklab.demo.SEED).values():
         assert s.value.splitlines()[0] not in outputs, s.id
     assert all(c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), "commit notebooks with their outputs"
