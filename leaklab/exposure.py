@@ -48,7 +48,7 @@ def exposure_windows(events, as_of=None):
     as_of = pd.Timestamp.now(tz="UTC").floor("s") if as_of is None else _utc(as_of)
     ev = events.assign(_who=events["credential"].fillna("incident:" + events["incident"].fillna("?")))
     rows = []
-    for who, g in ev.groupby("_who", sort=True):
+    for _, g in ev.groupby("_who", sort=True):
         g = g.sort_values(["time", "time_latest"])
         expo = g[g["kind"].isin(EXPOSURE_KINDS)]
         misuse = g[g["kind"].isin(MISUSE_KINDS)]

@@ -77,7 +77,7 @@ def load_timeline(path, mapping: dict | None = None, tz: str | None = None, form
     records = _records(text, fmt, name)
     columns, kinds = _mapping(mapping)
     rows = []
-    for i, (where, rec) in enumerate(records):
+    for where, rec in records:
         if not isinstance(rec, dict):
             raise RecordError(name, where, f"expected an object with time and kind, found {type(rec).__name__}")
         rec = {columns.get(k, k): v for k, v in rec.items()}

@@ -54,7 +54,6 @@ def usage_in_windows(windows, usage, known_sources=None, by: str = "use"):
         ``"window"``: the windows with usage counts added.
     """
     import numpy as np
-    import pandas as pd
 
     if by not in ("use", "window"):
         raise ValueError(f"by must be 'use' or 'window', not {by!r}")
@@ -91,7 +90,6 @@ def usage_in_windows(windows, usage, known_sources=None, by: str = "use"):
 def _lookup(values, keys):
     """Position of each value in ``keys`` (-1 if absent), with Arrow's hash lookup."""
     import numpy as np
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     arr = _arrow(values)

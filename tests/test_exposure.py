@@ -6,7 +6,6 @@ import pandas as pd
 import pytest
 
 import leaklab
-from leaklab.errors import RecordError
 
 REAL = Path(__file__).resolve().parent.parent / "data" / "timelines" / "real-incidents.yaml"
 

@@ -1,8 +1,6 @@
 """Provenance from git against the demo's hand-written answer key, and hostile repositories."""
 
-import os
 import subprocess
-from pathlib import Path
 
 import pandas as pd
 import pytest

@@ -230,7 +230,7 @@ NEGATIVE = [
     ("private-key", PEM_RSA.replace("END RSA", "END EC")),  # END does not close BEGIN
     ("private-key", "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----"),
     ("putty-private-key", putty(2).split("Private-Lines")[0]),
-    ("uri-with-credentials", f"postgres://billing@db.internal:5432/billing"),
+    ("uri-with-credentials", "postgres://billing@db.internal:5432/billing"),
     ("uri-with-credentials", "https://example.org:8080/path?q=1"),
     ("uri-with-credentials", "mailto:someone@example.org"),
     ("password-assignment", "password = get_password()"),
