@@ -21,6 +21,9 @@ import os
 
 from . import schema
 
+# Pairs (credential, IP or user agent) are marked in a bitmap up to this many bits (64 MiB).
+_BITMAP_LIMIT = 1 << 26
+
 # Log actions that revoke a credential minted by CreateAccessKey.
 _REVOKING = ("iam.amazonaws.com:DeleteAccessKey", "iam.amazonaws.com:UpdateAccessKey")
 
@@ -77,23 +80,26 @@ def usage_in_windows(windows, usage, known_sources=None, by: str = "use"):
     w = idx[inside]
     uses.insert(0, "window_start", windows["exposed_from"].array.take(w))
     uses.insert(1, "window_end", windows["contained_at"].fillna(windows["as_of"]).array.take(w))
-    uses["new_ip"] = _unseen(idx, usage["source_ip"], inside, before)
-    uses["new_user_agent"] = _unseen(idx, usage["user_agent"], inside, before)
+    rows = np.flatnonzero(inside | before)  # the only rows the flags need
+    part = (idx[rows], inside[rows], before[rows])
+    uses["new_ip"] = _unseen(usage["source_ip"], rows, *part)
+    uses["new_user_agent"] = _unseen(usage["user_agent"], rows, *part)
     uses["unknown_source"] = _unknown(uses, known_sources)
     uses["suspicious"] = uses["new_ip"] | uses["new_user_agent"] | uses["unknown_source"].fillna(False)
-    uses = uses.sort_values(["credential_id", "time"], kind="stable", ignore_index=True)
+    order = np.lexsort((t[inside], w))  # by window, then time: integers, not strings
     if by == "use":
-        return uses
-    return _summary(windows, uses)
+        return uses.take(order).reset_index(drop=True)
+    return _summary(windows, uses, w)
 
 
 def _lookup(values, keys):
     """Position of each value in ``keys`` (-1 if absent), with Arrow's hash lookup."""
     import numpy as np
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     arr = _arrow(values)
-    found = pc.index_in(arr, value_set=_arrow(keys).cast(arr.type))
+    found = pc.index_in(arr, value_set=pa.chunked_array(_arrow(keys).chunks, type=arr.type).combine_chunks())
     return np.asarray(found.fill_null(-1), dtype=np.int64)
 
 
@@ -101,29 +107,35 @@ def _arrow(series):
     """A text column as an Arrow array, zero-copy when pandas already stores it in Arrow."""
     import pyarrow as pa
 
-    arr = pa.array(series.astype("string").array)
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    arr = pa.array(series.astype("string").array)  # zero-copy for Arrow-backed strings
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
 
 
-def _unseen(cred_idx, values, inside, before):
+def _unseen(values, rows, cred, sub_in, sub_before):
     """For each use inside a window: was its (credential, value) pair never seen before the
-    window began? Pairs are packed into integers, so this is a sort-based ``isin``."""
+    window began? ``rows`` are the positions of uses inside or before a window; ``cred`` their
+    window positions. Pairs are packed into integers and looked up in a bitmap (or, when
+    that would be large, a sorted array)."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
 
-    rows = inside | before
-    if not inside.any():
+    if not sub_in.any():
         return pd.array([], dtype="boolean")
-    vals = _arrow(values).filter(pa.array(rows)).dictionary_encode()
+    vals = _arrow(values).take(pa.array(rows)).combine_chunks().dictionary_encode()
     codes = np.asarray(vals.indices.fill_null(-1), dtype=np.int64)
     width = len(vals.dictionary) + 1
-    packed = cred_idx[rows] * width + (codes + 1)
-    sub_in, sub_before = inside[rows], before[rows]
-    seen = np.sort(packed[sub_before])
+    packed = cred * width + (codes + 1)
     probe = packed[sub_in]
-    pos = np.searchsorted(seen, probe)
-    hit = (pos < len(seen)) & (seen[np.minimum(pos, len(seen) - 1)] == probe) if len(seen) else np.zeros(len(probe), bool)
+    size = (int(cred.max()) + 1) * width
+    if size <= _BITMAP_LIMIT:  # a bitmap of every (credential, value) pair fits: O(n), no sort
+        seen_map = np.zeros(size, dtype=bool)
+        seen_map[packed[sub_before]] = True
+        hit = seen_map[probe]
+    else:
+        seen = np.sort(packed[sub_before])
+        pos = np.searchsorted(seen, probe)
+        hit = (pos < len(seen)) & (seen[np.minimum(pos, len(seen) - 1)] == probe) if len(seen) else np.zeros(len(probe), bool)
     return pd.array(~hit & (codes[sub_in] >= 0), dtype="boolean")
 
 
@@ -152,22 +164,30 @@ def _unknown(uses, known_sources):
     return pd.array([verdict[p] for p in zip(uses["source_ip"], uses["user_agent"])], dtype="boolean")
 
 
-def _summary(windows, uses):
+def _summary(windows, uses, w):
+    """Per-window counts, computed on window positions (integers) with bincount."""
+    import numpy as np
     import pandas as pd
 
-    g = uses.groupby("credential_id")
+    n = len(windows)
+    count = lambda mask=None: pd.array(np.bincount(w if mask is None else w[mask], minlength=n), dtype="Int64")  # noqa: E731
     out = windows.copy()
-    key = out["credential"]
-    def per(series, fill=None):
-        return key.map(series).fillna(fill) if fill is not None else key.map(series)
-    out["n_uses"] = per(g.size(), 0).astype("Int64")
-    out["n_success"] = per(uses[uses["outcome"] == "success"].groupby("credential_id").size(), 0).astype("Int64")
-    out["n_failure"] = per(uses[uses["outcome"] == "failure"].groupby("credential_id").size(), 0).astype("Int64")
-    out["first_use"] = pd.to_datetime(per(g["time"].min()), utc=True)
-    out["last_use"] = pd.to_datetime(per(g["time"].max()), utc=True)
-    out["n_ips"] = per(g["source_ip"].nunique(), 0).astype("Int64")
-    out["n_user_agents"] = per(g["user_agent"].nunique(), 0).astype("Int64")
-    out["n_suspicious"] = per(uses[uses["suspicious"].fillna(False)].groupby("credential_id").size(), 0).astype("Int64")
+    out["n_uses"] = count()
+    out["n_success"] = count((uses["outcome"] == "success").fillna(False).to_numpy())
+    out["n_failure"] = count((uses["outcome"] == "failure").fillna(False).to_numpy())
+    t = uses["time"].to_numpy("datetime64[ns]").astype(np.int64)
+    first = np.full(n, np.iinfo(np.int64).max)
+    last = np.full(n, np.iinfo(np.int64).min)
+    np.minimum.at(first, w, t)
+    np.maximum.at(last, w, t)
+    used = np.bincount(w, minlength=n) > 0
+    out["first_use"] = pd.to_datetime(np.where(used, first, np.datetime64("NaT").astype(np.int64)), utc=True)
+    out["last_use"] = pd.to_datetime(np.where(used, last, np.datetime64("NaT").astype(np.int64)), utc=True)
+    for col, name in (("source_ip", "n_ips"), ("user_agent", "n_user_agents")):
+        codes = pd.factorize(uses[col])[0]
+        pairs = np.unique(np.stack([w, codes])[:, codes >= 0], axis=1)
+        out[name] = pd.array(np.bincount(pairs[0], minlength=n), dtype="Int64")
+    out["n_suspicious"] = count(uses["suspicious"].fillna(False).to_numpy())
     return out
 
 

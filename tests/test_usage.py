@@ -102,3 +102,14 @@ def test_out_of_core_answer_equals_in_memory(demo, tmp_path_factory):
     minted = cloudtrail_usage(logs, [windows.credential.iloc[0]])
     assert minted.credential_id.str.startswith("ASIA").sum() == truth["usage"]["derived"]["uses"]  # followed the minted key
     assert "FAKE-LEAKLAB-SESSION-TOKEN" not in minted.to_csv()
+
+
+def test_bitmap_and_sorted_paths_agree(demo, monkeypatch):
+    from leaklab import usage as usage_mod
+
+    _, windows, usage = demo
+    fast = leaklab.usage_in_windows(windows, usage)
+    monkeypatch.setattr(usage_mod, "_BITMAP_LIMIT", 0)
+    slow = leaklab.usage_in_windows(windows, usage)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast["new_ip"].any() and not fast["new_ip"].all()  # both outcomes occur
