@@ -34,20 +34,7 @@ def dedupe(findings):
     schema.validate(findings, "findings")
     if findings.empty:
         return schema.empty("secrets")
-    f = findings
-    sha256 = f["secret_sha256"]
-    sha1 = f["secret_sha1"]
-    # SHA-1 -> SHA-256 for every value some tool reported in full, so SHA-1-only rows can join.
-    known = f.loc[sha256.notna() & sha1.notna(), ["secret_sha1", "secret_sha256"]].drop_duplicates("secret_sha1")
-    bridge = dict(zip(known["secret_sha1"], known["secret_sha256"]))
-    key = sha256.copy()
-    only1 = sha256.isna() & sha1.notna()
-    key[only1] = [bridge.get(h, f"sha1:{h}") for h in sha1[only1]]
-    orphan = key.isna()
-    if orphan.any():
-        ids = f["tool_fingerprint"].fillna(f["source_file"] + " " + f["source_record"])
-        key[orphan] = "unhashed:" + f["tool"][orphan] + ":" + ids[orphan].fillna("?")
-    f = f.assign(_key=key.astype("string"), _loc=_location(f))
+    f = findings.assign(_key=secret_keys(findings), _loc=_location(findings))
     # Rows that had the value come first, so "first" picks their preview and SHA-256.
     f = f.sort_values("secret_sha256", na_position="last", kind="stable")
 
@@ -73,6 +60,24 @@ def dedupe(findings):
     out = out.rename_axis("secret_id").reset_index()
     secrets = schema.build("secrets", {c: out[c].tolist() for c in out.columns})
     return secrets.sort_values(["n_tools", "n_findings", "secret_id"], ascending=[False, False, True], ignore_index=True)
+
+
+def secret_keys(f):
+    """Each finding's ``secret_id``: its SHA-256; for a SHA-1-only row, the SHA-256 of the
+    value with that SHA-1 if another row has it, else ``sha1:<hex>``; for a row with no
+    fingerprint, ``unhashed:<tool>:<tool's finding id>`` (never merged with anything)."""
+    sha256, sha1 = f["secret_sha256"], f["secret_sha1"]
+    # SHA-1 -> SHA-256 for every value some tool reported in full, so SHA-1-only rows can join.
+    known = f.loc[sha256.notna() & sha1.notna(), ["secret_sha1", "secret_sha256"]].drop_duplicates("secret_sha1")
+    bridge = dict(zip(known["secret_sha1"], known["secret_sha256"]))
+    key = sha256.copy()
+    only1 = sha256.isna() & sha1.notna()
+    key[only1] = [bridge.get(h, f"sha1:{h}") for h in sha1[only1]]
+    orphan = key.isna()
+    if orphan.any():
+        ids = f["tool_fingerprint"].fillna(f["source_file"] + " " + f["source_record"])
+        key[orphan] = "unhashed:" + f["tool"][orphan] + ":" + ids[orphan].fillna("?")
+    return key.astype("string")
 
 
 def _location(f):

@@ -7,11 +7,15 @@ computed from the earliest and latest instants the event could have had; for exa
 the two are equal.
 
 - ``exposed_from``: the earliest exposure event (introduced, pushed, made_public,
-  exposed, exfiltrated). With none, the earliest misuse (first_misuse, used) stands in and
-  ``lower_bound`` is True: the true start can only be earlier.
+  exposed, exfiltrated), or the earliest misuse (first_misuse, used) when that comes first
+  or there is no exposure event; then ``lower_bound`` is True: the true start can only be
+  earlier.
 - ``detected_at``: the earliest detected/reported event.
-- ``contained_at``: the earliest revoked/rotated/expired event after exposure began.
-  Without one the window is ``open`` and measured to ``as_of``.
+- ``contained_at``: the earliest revoked/rotated/expired event that could fall after
+  exposure began (a date-only revoke on the day of an exact push counts);
+  ``contained_at_latest`` is its last possible instant, where usage searches stop. A
+  containment dated before the exposure is ignored. Without one the window is ``open``
+  and measured to ``as_of``.
 
     >>> import io, leaklab
     >>> ev = leaklab.load_timeline(io.StringIO(
@@ -52,7 +56,11 @@ def exposure_windows(events, as_of=None):
         g = g.sort_values(["time", "time_latest"])
         expo = g[g["kind"].isin(EXPOSURE_KINDS)]
         misuse = g[g["kind"].isin(MISUSE_KINDS)]
-        start = expo.iloc[0] if len(expo) else (misuse.iloc[0] if len(misuse) else None)
+        # A use before any recorded exposure proves exposure began by then, maybe earlier.
+        first_expo = expo.iloc[0] if len(expo) else None
+        first_use = misuse.iloc[0] if len(misuse) else None
+        from_use = first_use is not None and (first_expo is None or first_use["time"] < first_expo["time"])
+        start = first_use if from_use else first_expo
         det = g[g["kind"].isin(DETECTION_KINDS)]
         det = det.iloc[0] if len(det) else None
         cont = g[g["kind"].isin(CONTAINMENT_KINDS)]
@@ -69,12 +77,13 @@ def exposure_windows(events, as_of=None):
             "incident": g["incident"].dropna().iloc[0] if g["incident"].notna().any() else None,
             "exposed_from": s_lo, "exposed_from_latest": s_hi,
             "start_kind": start["kind"] if start is not None else None,
-            "lower_bound": start is not None and not len(expo),
+            "lower_bound": bool(from_use),
             "detected_at": det["time"] if det is not None else None,
             "contained_at": cont["time"] if cont is not None else None,
+            "contained_at_latest": cont["time_latest"] if cont is not None else None,
             "contained_kind": cont["kind"] if cont is not None else None,
             "open": cont is None, "as_of": as_of,
-            "duration": (e_lo - s_lo) if s_lo is not None else None,
+            "duration": (max(e_lo, s_lo) - s_lo) if s_lo is not None else None,  # a same-day revoke is not negative
             "ttd": (det["time"] - s_lo) if (det is not None and s_lo is not None) else None,
             "ttc": (cont["time"] - det["time"]) if (cont is not None and det is not None) else None,
             "window_days_min": w[0], "window_days_max": w[1],

@@ -1,5 +1,7 @@
 """CloudTrail logs too large for memory: DuckDB reads the raw files and keeps only the rows
-that matter.
+that matter. It reads CloudTrail *delivery files* (``{"Records": [...]}``, plain or
+gzipped); for other shapes (Stratus arrays, Event history lines, CSV exports) use
+:func:`leaklab.load_access_logs`.
 
 :func:`cloudtrail_usage` runs one embedded DuckDB query (no server) over the delivery
 files (``.json`` / ``.json.gz``, any directory depth) and returns, in the usage contract,
@@ -45,6 +47,7 @@ SELECT
     r->>'userAgent' AS user_agent,
     r->>'errorCode' AS error,
     r->>'eventID' AS event_id,
+    r->'responseElements'->>'ConsoleLogin' AS console_login,
     coalesce(r->'responseElements'->'credentials'->>'accessKeyId',
              r->'responseElements'->'accessKey'->>'accessKeyId') AS issued_credential,
     r->'responseElements'->'credentials'->>'expiration' AS issued_expires,
@@ -97,16 +100,21 @@ def _to_usage(df):
     # DuckDB hands NULL text to pandas as None or NaN; make every missing value None.
     col = lambda k: [v if isinstance(v, str) else None for v in df[k].tolist()] if n else []  # noqa: E731
     cred = col("credential_id")
+    times = pd.to_datetime(pd.Series(col("time"), dtype="object"), format="ISO8601", utc=True, errors="coerce")
+    if times.isna().any():  # name the record; never quote the value
+        i = int(times.isna().to_numpy().nonzero()[0][0])
+        raise LeakLabError(col("source_file")[i], col("source_record")[i], "eventTime missing or not an ISO 8601 time")
+    ids = pd.Series(col("event_id"), dtype="object")
     data = {
-        "time": pd.to_datetime(pd.Series(col("time"), dtype="object"), format="ISO8601", utc=True),
+        "time": times,
         "provider": ["aws"] * n,
         "credential_id": cred,
         "credential_kind": [None if c is None else ("session" if c.startswith("ASIA") else "access-key") for c in cred],
         "principal": col("principal"), "account": col("account"), "action": col("action"),
         "resource": col("resource"), "source_ip": col("source_ip"), "user_agent": col("user_agent"),
-        "outcome": [None if n == 0 else ("failure" if e else "success") for e in col("error")],
+        "outcome": ["failure" if (e or c == "Failure") else "success" for e, c in zip(col("error"), col("console_login"))],
         "error": col("error"), "event_id": col("event_id"),
-        "duplicate": pd.Series(col("event_id"), dtype="object").duplicated().tolist(),
+        "duplicate": (ids.duplicated() & ids.notna()).tolist(),  # events without an id are never duplicates
         "issued_credential": col("issued_credential"),
         "issued_expires": [None if v is None else _one_time(v) for v in col("issued_expires")],
         "source_file": col("source_file"), "source_record": col("source_record"),

@@ -132,6 +132,7 @@ WINDOWS = _contract(
     ("lower_bound", "boolean", "the start is the first misuse: exposure began no later, maybe earlier"),
     ("detected_at", UTC_TIME, "earliest detected/reported event"),
     ("contained_at", UTC_TIME, "earliest revoked/rotated/expired event after exposure began"),
+    ("contained_at_latest", UTC_TIME, "last instant the containment could have happened (a date-only revoke: its day's end)"),
     ("contained_kind", "string", "revoked, rotated or expired"),
     ("open", "boolean", "not contained: measured to as_of"),
     ("as_of", UTC_TIME, "the time open windows are measured to"),

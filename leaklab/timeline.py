@@ -40,7 +40,7 @@ _FORMATS = ("csv", "json", "jsonl", "ndjson", "yaml", "yml")
 _COLUMN_ALIASES = {
     "time": ("time", "date", "timestamp", "when", "datetime"),
     "kind": ("kind", "event", "type", "what"),
-    "credential": ("credential", "credential_id", "key", "secret_id", "token"),
+    "credential": ("credential", "credential_id", "key_id", "secret_id"),
     "incident": ("incident", "case"),
     "source": ("source", "reference", "url"),
     "detail": ("detail", "description", "note", "details", "summary"),
@@ -74,14 +74,21 @@ def load_timeline(path, mapping: dict | None = None, tz: str | None = None, form
                 text = f.read()
         except OSError as e:
             raise LeakLabError(name, reason=f"cannot read: {e.strerror}") from None
+        except UnicodeDecodeError as e:
+            raise LeakLabError(name, reason=f"not UTF-8 text (byte {e.start})") from None
     records = _records(text, fmt, name)
     columns, kinds = _mapping(mapping)
     rows = []
     for where, rec in records:
         if not isinstance(rec, dict):
             raise RecordError(name, where, f"expected an object with time and kind, found {type(rec).__name__}")
-        rec = {columns.get(k, k): v for k, v in rec.items()}
-        rows.append(_event(rec, kinds, tz, name, where))
+        renamed: dict = {}
+        for k, v in rec.items():
+            canon = columns.get(k, k)
+            if canon in renamed:
+                raise RecordError(name, where, f"two fields mean {canon!r}: rename one with mapping=")
+            renamed[canon] = v
+        rows.append(_event(renamed, kinds, tz, name, where))
     cols = {k: [r[k] for r in rows] for k in schema.columns("events")}
     return schema.build("events", cols, len(rows)).sort_values(["time", "kind"], kind="stable", ignore_index=True)
 
@@ -95,14 +102,23 @@ def _records(text: str, fmt: str, name: str) -> list:
     if fmt in ("json", "jsonl", "ndjson"):
         import json
 
-        try:
-            if fmt == "json":
+        if fmt == "json":
+            try:
                 doc = json.loads(text)
-                doc = doc.get("events", doc) if isinstance(doc, dict) else doc
-                return [(f"[{i}]", r) for i, r in enumerate(doc)]
-            return [(f"line {n}", json.loads(line)) for n, line in enumerate(text.split("\n"), 1) if line.strip()]
-        except json.JSONDecodeError as e:
-            raise RecordError(name, f"line {e.lineno}", f"not valid JSON: {e.msg}") from None
+            except json.JSONDecodeError as e:
+                raise RecordError(name, f"line {e.lineno}", f"not valid JSON: {e.msg}") from None
+            doc = doc.get("events", doc) if isinstance(doc, dict) else doc
+            if not isinstance(doc, list):
+                raise RecordError(name, None, "expected a list of events (or an object with an 'events' list)")
+            return [(f"[{i}]", r) for i, r in enumerate(doc)]
+        out = []
+        for n, line in enumerate(text.split("\n"), 1):
+            if line.strip():
+                try:
+                    out.append((f"line {n}", json.loads(line)))
+                except json.JSONDecodeError as e:
+                    raise RecordError(name, f"line {n}", f"not valid JSON: {e.msg}") from None
+        return out
     if fmt in ("yaml", "yml"):
         import yaml
 
@@ -132,7 +148,7 @@ def _mapping(mapping: dict | None) -> tuple[dict, dict]:
 
 def _event(rec: dict, kinds: dict, tz: str | None, name: str, where: str) -> dict:
     kind = rec.get("kind")
-    kind = kinds.get(kind, kind)
+    kind = kinds.get(kind, kind) if isinstance(kind, str) else kind
     if kind not in KINDS:
         shown = "missing" if kind is None else "an unknown kind"
         raise RecordError(name, where, f"kind is {shown}; expected one of: {', '.join(KINDS)} (or map it with mapping=)")
@@ -151,6 +167,7 @@ def _event(rec: dict, kinds: dict, tz: str | None, name: str, where: str) -> dic
 
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
 _YEAR = re.compile(r"\d{4}")
 
 
@@ -172,6 +189,8 @@ def parse_when(value, tz: str | None = None):
         value = value.isoformat()
     s = str(value).strip()
     second = pd.Timedelta(seconds=1)
+    if (_YEAR.fullmatch(s) or _MONTH.fullmatch(s) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", s)) and not 1678 <= int(s[:4]) <= 2261:
+        raise ValueError("time is outside the years 1678-2261")
     if _YEAR.fullmatch(s):
         start = pd.Timestamp(f"{s}-01-01", tz="UTC")
         return start, start + pd.DateOffset(years=1) - second, "year"
@@ -184,15 +203,21 @@ def parse_when(value, tz: str | None = None):
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
         start = pd.Timestamp(s, tz="UTC")
         return start, start + pd.Timedelta(days=1) - second, "day"
+    if not _ISO_TIME.fullmatch(s):  # "now", "NaT", "nan" and friends are not dates
+        raise ValueError("time is not a date (YYYY, YYYY-MM, YYYY-MM-DD) or an ISO 8601 time")
     try:
         ts = pd.Timestamp(s)
-    except (ValueError, OverflowError):
-        raise ValueError("time is not a date (YYYY, YYYY-MM, YYYY-MM-DD) or an ISO 8601 time") from None
-    if ts.tzinfo is None:
-        if tz is None:
-            raise ValueError("time of day has no time zone; add one (Z, +02:00) or pass tz=")
-        ts = ts.tz_localize(tz)
-    ts = ts.tz_convert("UTC")
+        if ts.tzinfo is None:
+            if tz is None:
+                raise ValueError("time of day has no time zone; add one (Z, +02:00) or pass tz=")
+            ts = ts.tz_localize(tz)
+        ts = ts.tz_convert("UTC")
+    except (OverflowError, KeyError, LookupError) as e:  # zoneinfo raises KeyError subclasses
+        raise ValueError(f"cannot place the time in zone {tz!r}" if isinstance(e, LookupError) else "time out of range") from None
+    except ValueError as e:
+        raise ValueError(str(e) if "time zone" in str(e) else "not a valid ISO 8601 time") from None
+    if not 1678 <= ts.year <= 2261:
+        raise ValueError("time is outside the years 1678-2261")
     return ts, ts, "second"
 
 
@@ -241,15 +266,19 @@ def from_findings(findings):
 
 
 def from_usage(usage):
-    """``used`` events, one per access-log event (or per use from ``usage_in_windows``)."""
+    """``used`` events, one per access-log event (a duplicate delivery counts once), or per
+    use from ``usage_in_windows``."""
     schema.validate(usage, "usage")
+    u = usage[~usage["duplicate"].fillna(False)] if "duplicate" in usage.columns else usage  # one use per event
     rows = [_derived(t, "used", c, "access log", f"{a} from {ip}")
-            for t, c, a, ip in zip(usage["time"], usage["credential_id"], usage["action"], usage["source_ip"])
+            for t, c, a, ip in zip(u["time"], u["credential_id"], u["action"], u["source_ip"])
             if isinstance(c, str)]
     cols = {k: [row[k] for row in rows] for k in schema.columns("events")}
     return schema.build("events", cols, len(rows)).sort_values(["time", "kind"], kind="stable", ignore_index=True)
 
 
 def _secret_ids(f):
-    """The dedupe join key of each finding row: SHA-256, else sha1:<hex>."""
-    return f["secret_sha256"].fillna("sha1:" + f["secret_sha1"].fillna("?"))
+    """The dedupe join key of each finding row (the secrets frame's ``secret_id``)."""
+    from .dedupe import secret_keys
+
+    return secret_keys(f)

@@ -25,13 +25,13 @@ from . import schema
 _BITMAP_LIMIT = 1 << 26
 
 # Log actions that revoke a credential minted by CreateAccessKey.
-_REVOKING = ("iam.amazonaws.com:DeleteAccessKey", "iam.amazonaws.com:UpdateAccessKey")
+_REVOKING = ("iam.amazonaws.com:DeleteAccessKey",)
 
 
 def _window_bounds(windows):
     import numpy as np
 
-    end = windows["contained_at"].fillna(windows["as_of"])
+    end = windows["contained_at_latest"].fillna(windows["contained_at"]).fillna(windows["as_of"])
     start = windows["exposed_from"]
     return start.to_numpy("datetime64[ns]").astype(np.int64), end.to_numpy("datetime64[ns]").astype(np.int64)
 
@@ -52,7 +52,7 @@ def usage_in_windows(windows, usage, known_sources=None, by: str = "use"):
         IPs, CIDR ranges (``10.0.0.0/8``) and user agents the owner is known to use; a use
         from none of them is flagged ``unknown_source``.
     by
-        ``"use"``: one row per use inside a window (columns of ``usage`` plus ``window_start``,
+        ``"use"``: one row per use inside a window (events marked ``duplicate`` count once) (columns of ``usage`` plus ``window_start``,
         ``window_end``, ``new_ip``, ``new_user_agent``, ``unknown_source``, ``suspicious``).
         ``"window"``: the windows with usage counts added.
     """
@@ -66,7 +66,16 @@ def usage_in_windows(windows, usage, known_sources=None, by: str = "use"):
 
         usage = cloudtrail_usage(usage, windows["credential"].dropna())
     schema.validate(usage, "usage")
+    if isinstance(known_sources, str):
+        known_sources = [known_sources]
+    keyed = windows["credential"].dropna()
+    if keyed.duplicated().any():
+        from .errors import LeakLabError
+
+        raise LeakLabError(reason=f"windows has several rows for {keyed.duplicated().sum()} credential(s) "
+                           "(e.g. two incidents): give each credential one window, or call once per incident")
     idx = _lookup(usage["credential_id"], windows["credential"])
+    idx[usage["duplicate"].fillna(False).to_numpy()] = -1  # a log delivered twice is one use
     known = idx >= 0
     t = usage["time"].to_numpy("datetime64[ns]").astype(np.int64)
     start, end = _window_bounds(windows)
@@ -79,7 +88,7 @@ def usage_in_windows(windows, usage, known_sources=None, by: str = "use"):
     uses = usage.loc[inside].copy()
     w = idx[inside]
     uses.insert(0, "window_start", windows["exposed_from"].array.take(w))
-    uses.insert(1, "window_end", windows["contained_at"].fillna(windows["as_of"]).array.take(w))
+    uses.insert(1, "window_end", windows["contained_at_latest"].fillna(windows["contained_at"]).fillna(windows["as_of"]).array.take(w))
     rows = np.flatnonzero(inside | before)  # the only rows the flags need
     part = (idx[rows], inside[rows], before[rows])
     uses["new_ip"] = _unseen(usage["source_ip"], rows, *part)
@@ -99,7 +108,8 @@ def _lookup(values, keys):
     import pyarrow.compute as pc
 
     arr = _arrow(values)
-    found = pc.index_in(arr, value_set=pa.chunked_array(_arrow(keys).chunks, type=arr.type).combine_chunks())
+    found = pc.index_in(arr, value_set=pa.chunked_array(_arrow(keys).chunks, type=arr.type).combine_chunks(),
+                        skip_nulls=True)  # a missing id matches nothing, not a window with no credential
     return np.asarray(found.fill_null(-1), dtype=np.int64)
 
 
@@ -195,8 +205,8 @@ def issued_windows(usage, as_of=None):
     """A window for every credential the logs show being minted, from issue to expiry.
 
     A key created with CreateAccessKey has no expiry: its window ends where the logs show
-    it deleted or deactivated, else it stays open to ``as_of`` (default: the last event in
-    ``usage``). ``parent`` is the credential (or, for AWS services, the principal) that
+    it deleted (a successful DeleteAccessKey), else it stays open to ``as_of`` (default:
+    the last event in ``usage``). ``parent`` is the credential (or, for AWS services, the principal) that
     minted it.
     """
     import pandas as pd
@@ -204,23 +214,37 @@ def issued_windows(usage, as_of=None):
     schema.validate(usage, "usage")
     minted = usage[usage["issued_credential"].notna() & ~usage["duplicate"].fillna(False)].sort_values("time", kind="stable")
     minted = minted.drop_duplicates("issued_credential")
-    revoked = usage[usage["action"].isin(_REVOKING)]
+    # Only a deletion that succeeded ends a key (UpdateAccessKey may also re-activate one).
+    revoked = usage[usage["action"].isin(_REVOKING) & (usage["outcome"] == "success").fillna(False)]
     revoked_at = revoked.groupby("resource")["time"].min() if len(revoked) else {}
-    as_of = usage["time"].max() if as_of is None else pd.Timestamp(as_of)
+    as_of = usage["time"].max() if as_of is None else _aware(as_of)
     rows = []
     for u in minted.itertuples(index=False):
-        ends = [t for t in (u.issued_expires, revoked_at.get(u.issued_credential)) if t is not None and not pd.isna(t)]
-        end = min(ends) if ends else None
-        stop = end if end is not None else as_of
+        expires = u.issued_expires if not pd.isna(u.issued_expires) else None
+        deleted = revoked_at.get(u.issued_credential)
+        end, kind = min(((t, k) for t, k in ((expires, "expired"), (deleted, "revoked")) if t is not None), default=(None, None))
+        open_ = end is None or end > as_of
+        stop = as_of if open_ else end
         rows.append({
             "credential": u.issued_credential, "parent": u.credential_id if isinstance(u.credential_id, str) else u.principal,
             "exposed_from": u.time, "exposed_from_latest": u.time, "start_kind": "exposed", "lower_bound": False,
-            "contained_at": end, "contained_kind": "expired" if end is not None else None,
-            "open": end is None or end > as_of, "as_of": as_of, "duration": stop - u.time,
+            "contained_at": end, "contained_at_latest": end, "contained_kind": kind,
+            "open": open_, "as_of": as_of, "duration": max(stop - u.time, pd.Timedelta(0)),
             "window_days_min": (stop.normalize() - u.time.normalize()).days,
             "window_days_max": (stop.normalize() - u.time.normalize()).days,
         })
     return schema.build("windows", {k: [r.get(k) for r in rows] for k in schema.columns("windows")}, len(rows))
+
+
+def _aware(t):
+    import pandas as pd
+
+    from .errors import LeakLabError
+
+    t = pd.Timestamp(t)
+    if t.tzinfo is None:
+        raise LeakLabError(reason="as_of needs a time zone (e.g. '2023-07-01T00:00:00Z')")
+    return t.tz_convert("UTC")
 
 
 def derived_windows(windows, usage, as_of=None):
@@ -242,7 +266,8 @@ def derived_windows(windows, usage, as_of=None):
         seen.update(children)
         incident = dict(zip(frontier["credential"], frontier["incident"]))
         step = issued.loc[children].reset_index(drop=True)
-        step["parent"] = pd.array([uses.loc[uses["issued_credential"] == c, "credential_id"].iloc[0] for c in children], dtype="string")
+        minted_by = uses.drop_duplicates("issued_credential").set_index("issued_credential")["credential_id"]
+        step["parent"] = pd.array(minted_by.reindex(children).tolist(), dtype="string")
         step["incident"] = pd.array([incident.get(p) for p in step["parent"]], dtype="string")
         found.append(step)
         frontier = step

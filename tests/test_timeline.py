@@ -94,3 +94,37 @@ def test_events_from_findings_and_usage(tmp_path):
     assert row.kind == "detected" and row.time == pd.Timestamp("2023-06-13T07:41:02Z") and row.source == "github alert"
     used = leaklab.timeline.from_usage(leaklab.load_access_logs(tmp_path / "logs"))
     assert set(used.kind) == {"used"} and len(used) == 30 and used.time.is_monotonic_increasing
+
+
+@pytest.mark.parametrize("text, match", [
+    ("time,kind,credential\nnow,pushed,k\n", "not a date"),
+    ("time,kind,credential\nNaT,pushed,k\n", "not a date"),
+    ("time,kind,credential\n1500-01-01,pushed,k\n", "outside the years"),
+    ("time,date,kind,credential\n2022-01-01,2022-01-02,pushed,k\n", "two fields mean 'time'"),
+])
+def test_bad_times_and_columns_are_record_errors(text, match):
+    with pytest.raises(RecordError, match=match):
+        load(text)
+
+
+def test_bad_zone_and_shapes_are_leaklab_errors(tmp_path):
+    with pytest.raises(RecordError, match="cannot place the time in zone"):
+        load("time,kind,credential\n2022-01-01 10:00,pushed,k\n", tz="Mars/Base")
+    for doc in ("5", "null", '{"events": 5}'):
+        with pytest.raises(RecordError, match="expected a list of events"):
+            load(doc, "json")
+    with pytest.raises(RecordError, match="record line 3: not valid JSON"):
+        load('{"time": "2022-01-01", "kind": "pushed", "credential": "k"}\n\n{oops\n', "jsonl")
+    with pytest.raises(RecordError, match="unknown kind"):
+        load('[{"time": "2022-01-01", "kind": ["pushed"], "credential": "k"}]', "json")
+    p = tmp_path / "latin.csv"
+    p.write_bytes("time,kind,credential\n2022-01-01,pushed,caf\xe9\n".encode("latin-1"))
+    with pytest.raises(LeakLabError, match="not UTF-8"):
+        leaklab.load_timeline(p)
+
+
+def test_from_findings_uses_the_secrets_frame_keys(tmp_path):
+    leaklab.demo.build(tmp_path)
+    f = leaklab.load(tmp_path / "reports")
+    det = leaklab.timeline.from_findings(f)
+    assert set(det.credential) <= set(leaklab.dedupe(f).secret_id)

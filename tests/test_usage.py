@@ -113,3 +113,55 @@ def test_bitmap_and_sorted_paths_agree(demo, monkeypatch):
     slow = leaklab.usage_in_windows(windows, usage)
     pd.testing.assert_frame_equal(fast, slow)
     assert fast["new_ip"].any() and not fast["new_ip"].all()  # both outcomes occur
+
+
+# --------------------------------------------------------------------------- edge cases (review findings)
+
+def _ev(text):
+    import io
+
+    return leaklab.load_timeline(io.StringIO("time,kind,credential,incident\n" + text), format="csv")
+
+
+def _usage(rows):
+    n = len(rows)
+    return schema.build("usage", {
+        "time": [pd.Timestamp(r[0]) for r in rows], "provider": ["aws"] * n, "credential_id": [r[1] for r in rows],
+        "source_ip": [r[2] for r in rows], "user_agent": ["ua"] * n, "outcome": ["success"] * n,
+        "event_id": [r[3] if len(r) > 3 else None for r in rows],
+        "duplicate": pd.array([r[4] if len(r) > 4 else False for r in rows], dtype="boolean"),
+    }, n)
+
+
+def test_a_use_on_the_containment_day_counts():
+    w = leaklab.exposure_windows(_ev("2022-01-01T10:00:00Z,pushed,K,\n2022-01-05,revoked,K,\n"), as_of="2023-01-01T00:00:00Z")
+    u = _usage([("2022-01-05T09:00:00Z", "K", "198.51.100.1")])
+    assert len(leaklab.usage_in_windows(w, u)) == 1
+    same_day = leaklab.exposure_windows(_ev("2022-01-01T10:00:00Z,pushed,K,\n2022-01-01,revoked,K,\n"), as_of="2023-01-01T00:00:00Z")
+    assert same_day.duration.iloc[0] >= pd.Timedelta(0)
+    assert len(leaklab.usage_in_windows(same_day, _usage([("2022-01-01T12:00:00Z", "K", "198.51.100.1")]))) == 1
+
+
+def test_duplicates_and_missing_ids():
+    w = leaklab.exposure_windows(_ev("2022-01-01,pushed,K,\n2022-01-01,exposed,,INC\n"), as_of="2023-01-01T00:00:00Z")
+    u = _usage([("2022-02-01T00:00:00Z", "K", "198.51.100.1", "e1"), ("2022-02-01T00:00:00Z", "K", "198.51.100.1", "e1", True),
+                ("2022-02-02T00:00:00Z", None, "198.51.100.2")])
+    s = leaklab.usage_in_windows(w, u, by="window").set_index(w["credential"].fillna("INC"))
+    assert s.loc["K", "n_uses"] == 1 and s.loc["INC", "n_uses"] == 0
+
+
+def test_one_window_per_credential():
+    w = leaklab.exposure_windows(_ev("2022-01-01,pushed,K,A\n"), as_of="2023-01-01T00:00:00Z")
+    with pytest.raises(leaklab.LeakLabError, match="several rows"):
+        leaklab.usage_in_windows(pd.concat([w, w], ignore_index=True), _usage([("2022-02-01T00:00:00Z", "K", "x")]))
+
+
+def test_an_earlier_misuse_starts_the_window_as_a_lower_bound():
+    w = leaklab.exposure_windows(_ev("2022-01-01,used,K,\n2022-02-01,pushed,K,\n"), as_of="2023-01-01T00:00:00Z").iloc[0]
+    assert w.exposed_from == pd.Timestamp("2022-01-01", tz="UTC") and w.lower_bound
+
+
+def test_known_sources_may_be_one_string():
+    w = leaklab.exposure_windows(_ev("2022-01-01,pushed,K,\n"), as_of="2023-01-01T00:00:00Z")
+    uses = leaklab.usage_in_windows(w, _usage([("2022-02-01T00:00:00Z", "K", "198.51.100.1")]), known_sources="198.51.100.1")
+    assert not uses.unknown_source.iloc[0]
