@@ -138,9 +138,19 @@ def _archive_members(path: str) -> Iterator[LogSource]:
     yield from _zip_members(path) if zipped else _tar_members(path)
 
 
-def _member(path: str, name: str, data: bytes) -> LogSource:
+class _BadMember:
+    """An archive member that could not be unpacked: reported, and the next one read."""
+
+    def __init__(self, error: LeakLabError, name: str):
+        self.error, self.member = error, name
+
+
+def _member(path: str, name: str, data: bytes):
     if data.startswith(_GZIP):
-        data = _gunzip(data, path, name)
+        try:
+            data = _gunzip(data, path, name)
+        except LeakLabError as e:
+            return _BadMember(e, name)
     return LogSource(path, data, member=name)
 
 
@@ -238,7 +248,15 @@ def load_access_logs(path, format: str | None = None, lenient: bool = False):
             try:
                 prepared = job.result()
                 for src in prepared if prepared is not None else _archive_members(file):
-                    _read_one(coll, src, forced, listed or src.member is not None)
+                    try:
+                        if isinstance(src, _BadMember):
+                            raise src.error
+                        _read_one(coll, src, forced, listed or src.member is not None)
+                    except LeakLabError as e:
+                        # One bad member of an archive must not cost the members after it.
+                        if not lenient or isinstance(e, UnknownFormatError) or src.member is None:
+                            raise
+                        coll.skipped.append({"file": e.file or file, "record": e.record, "reason": e.reason})
             except LeakLabError as e:
                 if not lenient or isinstance(e, UnknownFormatError):
                     raise

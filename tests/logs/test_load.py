@@ -96,3 +96,28 @@ def test_utf8_bom_and_crlf(tmp_path):
     p.write_bytes(b"\xef\xbb\xbf" + src.replace("\n", "\r\n").encode())
     df = leaklab.load_access_logs(p)
     assert len(df) == 2 and list(df["source_record"]) == ["line 1", "line 2"]
+
+
+def test_lenient_archive_keeps_members_after_a_corrupt_one(tmp_path, fixtures):
+    import gzip
+    import io
+    import tarfile
+    import warnings
+
+    import leaklab
+
+    good = fixtures / "logs" / "aws_cloudtrail" / "111122223333_CloudTrail_us-east-1_20240501T1015Z_LeakLabFake02.json"
+    data = gzip.compress(good.read_bytes(), mtime=0)
+    tar = tmp_path / "trail.tar"
+    with tarfile.open(tar, "w") as t:
+        for name, payload in (("a.json.gz", data[:40]), ("b.json.gz", data)):  # a is cut short
+            info = tarfile.TarInfo(name)
+            info.size = len(payload)
+            t.addfile(info, io.BytesIO(payload))
+    with pytest.raises(leaklab.LeakLabError):
+        leaklab.load_access_logs(tar)
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        df = leaklab.load_access_logs(tar, lenient=True)
+    assert len(df) > 0 and df["source_record"].str.startswith("b.json.gz").all()
+    assert len(df.attrs["skipped"]) == 1 and "a.json.gz" in str(df.attrs["skipped"][0])
