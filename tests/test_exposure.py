@@ -60,3 +60,25 @@ def test_inputs_are_not_modified():
     before = ev.copy()
     leaklab.exposure_windows(ev, as_of="2025-01-01T00:00:00Z")
     pd.testing.assert_frame_equal(ev, before)
+
+
+def test_contradictory_timelines_are_flagged():
+    import io
+
+    from leaklab.errors import LeakLabWarning
+
+    ev = leaklab.load_timeline(io.StringIO("time,kind,credential\n2022-03-01,pushed,k\n2022-02-01,detected,k\n"), format="csv")
+    with pytest.warns(LeakLabWarning, match="negative day counts.*k"):
+        w = leaklab.exposure_windows(ev, as_of="2023-01-01T00:00:00Z")
+    assert w.ttd_days_min.iloc[0] == -28
+    with pytest.warns(LeakLabWarning, match="as_of before the start"):
+        leaklab.exposure_windows(ev, as_of="2021-01-01T00:00:00Z")
+
+
+def test_many_credentials_at_once():
+    import io
+
+    rows = "".join(f"2022-01-01,pushed,k{i}\n2022-01-{2 + i % 20:02d},revoked,k{i}\n" for i in range(2000))
+    w = leaklab.exposure_windows(leaklab.load_timeline(io.StringIO("time,kind,credential\n" + rows), format="csv"),
+                                 as_of="2023-01-01T00:00:00Z").set_index("credential")
+    assert len(w) == 2000 and w.loc["k7", "window_days_min"] == 8 and not w["open"].any()
