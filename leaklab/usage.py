@@ -76,26 +76,30 @@ def usage_in_windows(windows, usage, known_sources=None, by: str = "use"):
                            "(e.g. two incidents): give each credential one window, or call once per incident")
     idx = _lookup(usage["credential_id"], windows["credential"])
     idx[usage["duplicate"].fillna(False).to_numpy()] = -1  # a log delivered twice is one use
-    known = idx >= 0
-    t = usage["time"].to_numpy("datetime64[ns]").astype(np.int64)
     start, end = _window_bounds(windows)
-    safe = np.where(known, idx, 0)
-    s, e = start[safe], end[safe]
-    has_start = ~windows["exposed_from"].isna().to_numpy()[safe]
-    inside = known & has_start & (t >= s) & (t <= e)
-    before = known & has_start & (t < s)
+    has_start = ~windows["exposed_from"].isna().to_numpy()
+    # Work only on the rows of credentials that have a window with a start.
+    cand = np.flatnonzero(idx >= 0)
+    cand = cand[has_start[idx[cand]]]
+    t = usage["time"].to_numpy("datetime64[ns]").astype(np.int64)[cand]
+    wc = idx[cand]
+    s = start[wc]
+    is_in = (t >= s) & (t <= end[wc])
+    is_before = t < s
+    keep = is_in | is_before  # the only rows the flags need
+    rows, w_rows, in_rows, before_rows = cand[keep], wc[keep], is_in[keep], is_before[keep]
 
-    uses = usage.loc[inside].copy()
-    w = idx[inside]
+    pos = rows[in_rows]
+    w = w_rows[in_rows]
+    uses = usage.take(pos)
     uses.insert(0, "window_start", windows["exposed_from"].array.take(w))
     uses.insert(1, "window_end", windows["contained_at_latest"].fillna(windows["contained_at"]).fillna(windows["as_of"]).array.take(w))
-    rows = np.flatnonzero(inside | before)  # the only rows the flags need
-    part = (idx[rows], inside[rows], before[rows])
+    part = (w_rows, in_rows, before_rows)
     uses["new_ip"] = _unseen(usage["source_ip"], rows, *part)
     uses["new_user_agent"] = _unseen(usage["user_agent"], rows, *part)
     uses["unknown_source"] = _unknown(uses, known_sources)
     uses["suspicious"] = uses["new_ip"] | uses["new_user_agent"] | uses["unknown_source"].fillna(False)
-    order = np.lexsort((t[inside], w))  # by window, then time: integers, not strings
+    order = np.lexsort((t[keep][in_rows], w))  # by window, then time: integers, not strings
     if by == "use":
         return uses.take(order).reset_index(drop=True)
     return _summary(windows, uses, w)
