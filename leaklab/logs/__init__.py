@@ -29,23 +29,17 @@ import re
 import warnings
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from importlib import import_module
 from typing import Iterator
 
 from ..errors import LeakLabError, LeakLabWarning, UnknownFormatError
+from ..readers._common import Registry
 from ._base import Collector, LogFormat, LogSource
 
 # Modules whose FORMATS are tried in this order: specific shapes before general ones.
 _MODULES = ("aws", "gcp", "azure", "okta", "slack", "github")
 
-_registry: list[LogFormat] | None = None
-
-
-def registry() -> list[LogFormat]:
-    global _registry
-    if _registry is None:
-        _registry = [f for m in _MODULES for f in import_module(f"{__name__}.{m}").FORMATS]
-    return _registry
+registry = Registry(__name__, _MODULES, what="access-log format")
+_by_name = registry.by_name
 
 
 def formats():
@@ -54,13 +48,6 @@ def formats():
 
     return pd.DataFrame([(f.name, f.provider, f.description) for f in registry()],
                         columns=["format", "provider", "description"])
-
-
-def _by_name(name: str) -> LogFormat:
-    for f in registry():
-        if f.name == name:
-            return f
-    raise UnknownFormatError(reason=f"unknown access-log format {name!r}; supported: {', '.join(f.name for f in registry())}")
 
 
 def sniff(src: LogSource) -> LogFormat | None:

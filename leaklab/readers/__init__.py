@@ -20,12 +20,11 @@ import os
 import re
 import warnings
 from contextlib import contextmanager
-from importlib import import_module
 from pathlib import Path
 from typing import Iterable
 
 from ..errors import LeakLabError, LeakLabWarning, UnknownFormatError
-from ._common import Collector, Format, Source
+from ._common import Collector, Format, Registry, Source
 
 # Modules whose FORMATS are tried in this order: specific shapes before general ones.
 _MODULES = (
@@ -40,14 +39,8 @@ _MODULES = (
     "sarif",
 )
 
-_registry: list[Format] | None = None
-
-
-def registry() -> list[Format]:
-    global _registry
-    if _registry is None:
-        _registry = [f for m in _MODULES for f in import_module(f"{__name__}.{m}").FORMATS]
-    return _registry
+registry = Registry(__name__, _MODULES)
+_by_name = registry.by_name
 
 
 def formats():
@@ -55,13 +48,6 @@ def formats():
     import pandas as pd
 
     return pd.DataFrame([(f.name, f.tool, f.description) for f in registry()], columns=["format", "tool", "description"])
-
-
-def _by_name(name: str) -> Format:
-    for f in registry():
-        if f.name == name:
-            return f
-    raise UnknownFormatError(reason=f"unknown format {name!r}; supported: {', '.join(f.name for f in registry())}")
 
 
 def sniff(path: str | os.PathLike, data: bytes | None = None) -> Format | None:

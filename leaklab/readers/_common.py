@@ -429,6 +429,30 @@ class Format:
     convert_batch: Callable[[list], dict] | None = None
 
 
+class Registry:
+    """A package's formats, gathered from its modules' ``FORMATS`` on first use, in the order
+    they are tried (specific shapes before general ones). Call it for the list."""
+
+    def __init__(self, package: str, modules: tuple[str, ...], what: str = "format"):
+        self.package, self.modules, self.what = package, modules, what
+        self.formats: list | None = None
+
+    def __call__(self) -> list:
+        if self.formats is None:
+            from importlib import import_module
+
+            self.formats = [f for m in self.modules for f in import_module(f"{self.package}.{m}").FORMATS]
+        return self.formats
+
+    def by_name(self, name: str):
+        from ..errors import UnknownFormatError
+
+        for f in self():
+            if f.name == name:
+                return f
+        raise UnknownFormatError(reason=f"unknown {self.what} {name!r}; supported: {', '.join(f.name for f in self())}")
+
+
 # --------------------------------------------------------------------------- collecting rows
 
 _ROW_KEYS = tuple(schema.columns("findings")) + ("secret",)

@@ -14,39 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import leaklab
+from mangling import json_values, mutate, paths
 from leaklab.errors import LeakLabError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FILES = sorted(p for p in FIXTURES.rglob("*") if p.is_file() and p.stat().st_size < 200_000)
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=6,
-)
-
-
-def _paths(doc, prefix=()):
-    yield prefix
-    if isinstance(doc, dict):
-        for k, v in doc.items():
-            yield from _paths(v, prefix + (k,))
-    elif isinstance(doc, list):
-        for i, v in enumerate(doc):
-            yield from _paths(v, prefix + (i,))
-
-
-def _mutate(doc, path, action, value):
-    if not path:
-        return value
-    parent = doc
-    for key in path[:-1]:
-        parent = parent[key]
-    if action == "delete" and isinstance(parent, dict):
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = value
-    return doc
+VALUES = json_values()
 
 
 def _parse(text: str):
@@ -82,11 +56,9 @@ def _structured(files):
 @given(data=st.data())
 def test_structural_mangling(tmp_path, fixture, data):
     kind, doc = _parse(fixture.read_text())
-    paths = list(_paths(doc))
     for _ in range(data.draw(st.integers(1, 3))):
-        paths = list(_paths(doc))
-        path = data.draw(st.sampled_from(paths))
-        doc = _mutate(doc, path, data.draw(st.sampled_from(["delete", "replace"])), data.draw(json_values))
+        path = data.draw(st.sampled_from(list(paths(doc))))
+        doc = mutate(doc, path, data.draw(st.sampled_from(["delete", "replace"])), data.draw(VALUES))
     if kind == "jsonl" and isinstance(doc, list):
         text = "".join(json.dumps(r) + "\n" for r in doc)
     else:

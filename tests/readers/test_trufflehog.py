@@ -427,7 +427,7 @@ def test_fast_path_equals_record_path(name, fixtures, monkeypatch, tmp_path):
         pytest.skip("a malformed fixture: covered by the error tests")
     fmt = next(f for f in registry() if f.name == "trufflehog-jsonl")
     slow_fmt = dataclasses.replace(fmt, convert_batch=None)
-    monkeypatch.setattr("leaklab.readers._registry", [slow_fmt if f is fmt else f for f in registry()])
+    monkeypatch.setattr(registry, "formats", [slow_fmt if f is fmt else f for f in registry()])
     slow = leaklab.load(good)
     pd.testing.assert_frame_equal(fast, slow)
 
