@@ -1,6 +1,16 @@
 """Helpers the mangled-input property tests share (scanner reports and access logs)."""
 
+import json
+
 from hypothesis import strategies as st
+
+
+def parse(text: str):
+    """A fixture as (kind, document): one JSON document, or JSON lines."""
+    try:
+        return "json", json.loads(text)
+    except json.JSONDecodeError:
+        return "jsonl", [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def json_values(*samples):

@@ -25,7 +25,6 @@ Azure Activity Log, Slack audit logs and the Okta System Log; see :func:`formats
 from __future__ import annotations
 
 import itertools
-import re
 import warnings
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +37,7 @@ from ._base import Collector, LogFormat, LogSource
 # Modules whose FORMATS are tried in this order: specific shapes before general ones.
 _MODULES = ("aws", "gcp", "azure", "okta", "slack", "github")
 
-registry = Registry(__name__, _MODULES, what="access-log format")
+registry = Registry(__name__, _MODULES, what="access-log format", kind="access log")
 _by_name = registry.by_name
 
 
@@ -52,16 +51,7 @@ def formats():
 
 def sniff(src: LogSource) -> LogFormat | None:
     """The format of one (decompressed) file judged from its content; ``None`` if it is empty."""
-    if re.fullmatch(r"\s*(\[\s*\])?\s*", src.head()):
-        return None
-    for f in registry():
-        try:
-            if f.sniff(src):
-                return f
-        except Exception:  # a sniffer must never decide by crashing
-            continue
-    raise UnknownFormatError(src.path, src.member,
-                             "not a supported access log; supported formats: " + ", ".join(f.name for f in registry()))
+    return registry.sniff(src)
 
 
 # --------------------------------------------------------------------------- files and archives

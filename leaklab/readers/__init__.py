@@ -17,7 +17,6 @@ from __future__ import annotations
 import gc
 import glob as _glob
 import os
-import re
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,19 +51,7 @@ def formats():
 
 def sniff(path: str | os.PathLike, data: bytes | None = None) -> Format | None:
     """The format of one file judged from its content, or ``None`` if it is empty."""
-    src = Source(path, data)
-    if re.fullmatch(r"\s*(\[\s*\])?\s*", src.head()):  # empty output: nothing, or an empty array
-        return None
-    for f in registry():
-        try:
-            if f.sniff(src):
-                return f
-        except Exception:  # a sniffer must never decide by crashing
-            continue
-    raise UnknownFormatError(
-        src.path,
-        reason="not a supported scanner report; supported formats: " + ", ".join(f.name for f in registry()),
-    )
+    return registry.sniff(Source(path, data))
 
 
 def expand(paths) -> list[tuple[str, bool]]:

@@ -433,8 +433,8 @@ class Registry:
     """A package's formats, gathered from its modules' ``FORMATS`` on first use, in the order
     they are tried (specific shapes before general ones). Call it for the list."""
 
-    def __init__(self, package: str, modules: tuple[str, ...], what: str = "format"):
-        self.package, self.modules, self.what = package, modules, what
+    def __init__(self, package: str, modules: tuple[str, ...], what: str = "format", kind: str = "scanner report"):
+        self.package, self.modules, self.what, self.kind = package, modules, what, kind
         self.formats: list | None = None
 
     def __call__(self) -> list:
@@ -451,6 +451,21 @@ class Registry:
             if f.name == name:
                 return f
         raise UnknownFormatError(reason=f"unknown {self.what} {name!r}; supported: {', '.join(f.name for f in self())}")
+
+    def sniff(self, src):
+        """The first format whose sniffer claims ``src``; ``None`` for empty output."""
+        from ..errors import UnknownFormatError
+
+        if re.fullmatch(r"\s*(\[\s*\])?\s*", src.head()):  # empty output: nothing, or an empty array
+            return None
+        for f in self():
+            try:
+                if f.sniff(src):
+                    return f
+            except Exception:  # a sniffer must never decide by crashing
+                continue
+        raise UnknownFormatError(src.path, getattr(src, "member", None),
+                                 f"not a supported {self.kind}; supported formats: " + ", ".join(f.name for f in self()))
 
 
 # --------------------------------------------------------------------------- collecting rows

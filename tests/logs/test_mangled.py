@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import leaklab
-from mangling import json_values, mutate, paths
+from mangling import json_values, mutate, parse, paths
 from leaklab.errors import LeakLabError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "logs"
@@ -27,14 +27,6 @@ TEXT = [p for p in FILES if not p.name.endswith((".gz", ".csv"))]
 CSVS = [p for p in FILES if p.name.endswith(".csv")]
 
 VALUES = json_values("2024-05-01T10:02:11Z", "", "AKIAFAKE", "May 1, 2024, 11:05:00 AM", "0001-01-01T00:00:00Z")
-
-
-def _parse(raw: bytes):
-    text = raw.decode("utf-8")
-    try:
-        return "json", json.loads(text)
-    except json.JSONDecodeError:
-        return "jsonl", [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def _load(path, lenient):
@@ -56,7 +48,7 @@ STRUCTURED = TEXT + [p for p in FILES if p.name.endswith(".json.gz")]
 def test_structural_mangling(tmp_path, fixture, data):
     raw = fixture.read_bytes()
     zipped = fixture.name.endswith(".gz")
-    kind, doc = _parse(gzip.decompress(raw) if zipped else raw)
+    kind, doc = parse((gzip.decompress(raw) if zipped else raw).decode("utf-8"))
     for _ in range(data.draw(st.integers(1, 3))):
         path = data.draw(st.sampled_from(list(paths(doc))))
         doc = mutate(doc, path, data.draw(st.sampled_from(["delete", "replace"])), data.draw(VALUES))

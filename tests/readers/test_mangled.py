@@ -14,21 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import leaklab
-from mangling import json_values, mutate, paths
+from mangling import json_values, mutate, parse, paths
 from leaklab.errors import LeakLabError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FILES = sorted(p for p in FIXTURES.rglob("*") if p.is_file() and p.stat().st_size < 200_000)
 
 VALUES = json_values()
-
-
-def _parse(text: str):
-    """A fixture as (kind, document): one JSON document, or JSON lines."""
-    try:
-        return "json", json.loads(text)
-    except json.JSONDecodeError:
-        return "jsonl", [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def _load_quietly(path, lenient):
@@ -44,7 +36,7 @@ def _structured(files):
     out = []
     for p in files:
         try:
-            _parse(p.read_text())
+            parse(p.read_text())
             out.append(p)
         except (ValueError, UnicodeDecodeError):
             pass
@@ -55,7 +47,7 @@ def _structured(files):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_structural_mangling(tmp_path, fixture, data):
-    kind, doc = _parse(fixture.read_text())
+    kind, doc = parse(fixture.read_text())
     for _ in range(data.draw(st.integers(1, 3))):
         path = data.draw(st.sampled_from(list(paths(doc))))
         doc = mutate(doc, path, data.draw(st.sampled_from(["delete", "replace"])), data.draw(VALUES))
