@@ -48,3 +48,15 @@ def mutate(doc, path, action, value):
     else:
         parent[path[-1]] = value
     return doc
+
+
+def mangled(text: str, data, values) -> str:
+    """``text`` (a JSON document or JSON lines) with 1-3 random deletions or replacements,
+    written back in the same container, drawn through hypothesis' ``data``."""
+    kind, doc = parse(text)
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(list(paths(doc))))
+        doc = mutate(doc, path, data.draw(st.sampled_from(["delete", "replace"])), data.draw(values))
+    if kind == "jsonl" and isinstance(doc, list):
+        return "".join(json.dumps(r) + "\n" for r in doc)
+    return json.dumps(doc, indent=data.draw(st.sampled_from([None, 1, 2])))

@@ -5,7 +5,6 @@ swaps values for other JSON types, truncates or corrupts bytes. Whatever comes o
 only exception allowed to escape ``load`` is ``LeakLabError``.
 """
 
-import json
 import warnings
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import leaklab
-from mangling import json_values, mutate, parse, paths
+from mangling import json_values, mangled, parse
 from leaklab.errors import LeakLabError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -47,16 +46,8 @@ def _structured(files):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_structural_mangling(tmp_path, fixture, data):
-    kind, doc = parse(fixture.read_text())
-    for _ in range(data.draw(st.integers(1, 3))):
-        path = data.draw(st.sampled_from(list(paths(doc))))
-        doc = mutate(doc, path, data.draw(st.sampled_from(["delete", "replace"])), data.draw(VALUES))
-    if kind == "jsonl" and isinstance(doc, list):
-        text = "".join(json.dumps(r) + "\n" for r in doc)
-    else:
-        text = json.dumps(doc, indent=data.draw(st.sampled_from([None, 1, 2])))
     out = tmp_path / fixture.name
-    out.write_text(text)
+    out.write_text(mangled(fixture.read_text(), data, VALUES))
     _load_quietly(out, lenient=data.draw(st.booleans()))
 
 
