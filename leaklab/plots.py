@@ -56,9 +56,10 @@ def findings_by_type(findings, ax=None):
     return fig
 
 
-def tool_agreement(findings, ax=None):
+def tool_agreement(findings_or_secrets, ax=None):
     """Heatmap: for each pair of tools, how many distinct secrets both reported.
 
+    Takes a findings frame, or the secrets frame ``leaklab.dedupe`` already made from it.
     The diagonal is each tool's own count; rows with no fingerprint are left out,
     since they cannot be matched across tools.
     """
@@ -66,7 +67,8 @@ def tool_agreement(findings, ax=None):
 
     from .dedupe import dedupe
 
-    secrets = dedupe(findings)
+    frame = findings_or_secrets
+    secrets = frame if "secret_id" in frame.columns else dedupe(frame)
     secrets = secrets[~secrets["secret_id"].str.startswith("unhashed:")]
     tools = sorted({t for ts in secrets["tools"].dropna() for t in ts.split(", ")})
     if not tools:

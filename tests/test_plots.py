@@ -66,3 +66,9 @@ def test_exposure_charts_are_labelled():
     assert ax.get_title() and "days" in ax.get_xlabel()
     ax = plots.incident_timeline(ev).axes[0]
     assert ax.get_title() == "Incident timeline" and len(ax.get_yticklabels()) == ev["credential"].nunique()
+
+
+def test_tool_agreement_takes_findings_or_secrets_alike():
+    f = _findings()
+    a, b = plots.tool_agreement(f).axes[0], plots.tool_agreement(leaklab.dedupe(f)).axes[0]
+    assert [t.get_text() for t in a.texts] == [t.get_text() for t in b.texts]
