@@ -175,7 +175,40 @@ USAGE = _contract(
     ("source_record", "string", "where in that file: 'Records[12]', 'line 7', 'member.json.gz Records[3]'"),
 )
 
-CONTRACTS = {"findings": FINDINGS, "secrets": SECRETS, "history": HISTORY, "history_refs": HISTORY_REFS, "events": EVENTS, "windows": WINDOWS, "usage": USAGE}
+GRANTS = _contract(
+    ("source", "string", "node the edge starts at: credential id, principal ARN/login, group, policy, resource"),
+    ("source_type", "string", "credential, user, group, role, account, app, policy or resource"),
+    ("relation", "string", "authenticates_as, member_of, has_policy, can_assume, allow, deny, contains, "
+     "holds_secret or has_resource (see leaklab.blast.RELATIONS)"),
+    ("target", "string", "node the edge ends at; for allow/deny a resource or a pattern with * and ?"),
+    ("target_type", "string", "as source_type; for resources the kind (s3-bucket, secret, repository, channel, ...)"),
+    ("action", "string", "allow/deny: the permission (IAM action pattern, OAuth scope, 'contents:write'); "
+     "can_assume: the action that assumes"),
+    ("not_action", "boolean", "the statement lists NotAction: action holds the excluded patterns, comma-separated"),
+    ("not_resource", "boolean", "the statement lists NotResource: target holds the excluded patterns, comma-separated"),
+    ("condition", "string", "the statement's Condition block as compact JSON; reported, never evaluated"),
+    ("data_class", "string", "for resources: public, internal, confidential, restricted or secret"),
+    ("provider", "string", "aws, github, slack, gcp, trufflehog analyzer type, or inventory"),
+    ("since", UTC_TIME, "when the edge came to exist (a key's or a stored secret's creation), where known"),
+    ("detail", "string", "policy statement id, token name, or other context"),
+    ("source_file", "string", "input file the edge was read from"),
+    ("source_record", "string", "where in that file: 'UserDetailList[2].UserPolicyList[0].Statement[1]', 'line 4'"),
+)
+
+LEDGER = _contract(
+    ("entry_id", "string", "content hash of the entry: stable, unique per decision"),
+    ("secret_id", "string", "join key, as in the secrets frame ('sha1:<hex>' when only SHA-1 is known)"),
+    ("label", "string", "one of leaklab.triage.LABELS, or 'undo'"),
+    ("reason", "string", "why, in the analyst's words"),
+    ("analyst", "string", "who decided"),
+    ("time", UTC_TIME, "when the decision was recorded, UTC"),
+    ("evidence", "string", "optional link to a ticket, log search or commit"),
+    ("undoes", "string", "for label 'undo': the entry_id it takes back"),
+    ("source", "string", "'leaklab', or where an imported decision came from (detect-secrets, github)"),
+    ("line", "Int64", "1-based line in the ledger file"),
+)
+
+CONTRACTS = {"findings": FINDINGS, "secrets": SECRETS, "history": HISTORY, "history_refs": HISTORY_REFS, "events": EVENTS, "windows": WINDOWS, "usage": USAGE, "grants": GRANTS, "ledger": LEDGER}
 
 
 def contract(kind: str) -> tuple[Column, ...]:
