@@ -39,10 +39,13 @@ _VERBS = {
     "SchemaError": "leaklab.errors:SchemaError",
     "LeakLabWarning": "leaklab.errors:LeakLabWarning",
     "load_access_logs": "leaklab.logs:load_access_logs",
+    "load_inventory": "leaklab.inventory:load_inventory",
+    "Ledger": "leaklab.ledger:Ledger",
+    "blast_radius": "leaklab.blast:blast_radius",
 }
 
 # Submodules reachable as attributes (leaklab.demo, leaklab.plots, ...), imported on first use.
-_SUBMODULES = {"cli", "dedupe", "demo", "errors", "exposure", "fingerprint", "gitlog", "logs", "outofcore", "plots", "readers", "schema", "taxonomy", "timeline", "usage"}
+_SUBMODULES = {"blast", "cli", "dedupe", "demo", "errors", "exposure", "fingerprint", "gitlog", "inventory", "ledger", "logs", "outofcore", "plots", "readers", "schema", "taxonomy", "timeline", "usage"}
 
 __all__ = sorted(_VERBS)  # noqa: F822 - resolved lazily by __getattr__
 

@@ -128,7 +128,8 @@ class Secret:
         raise TypeError("leaklab.Secret is not picklable; store secret_sha256 instead")
 
 
-ID_COLUMNS = ("credential", "credential_id", "parent", "issued_credential", "derived_from")
+ID_COLUMNS = ("credential", "credential_id", "parent", "issued_credential", "derived_from", "acting_credential",
+              "reached_credential")
 
 
 def redacted(df, columns=ID_COLUMNS):

@@ -195,10 +195,33 @@ GRANTS = _contract(
     ("source_record", "string", "where in that file: 'UserDetailList[2].UserPolicyList[0].Statement[1]', 'line 4'"),
 )
 
+REACH = _contract(
+    ("credential", "string", "the credential asked about (the root)"),
+    ("acting_credential", "string", "whose grant this row is: the root, or a credential reached through a pivot"),
+    ("hops", "Int64", "pivots between the root and the acting credential (0: the root's own reach)"),
+    ("principal", "string", "the user, role or app the acting credential acts as (NA: a grant on the credential itself)"),
+    ("resource", "string", "what is reached: a known resource, or the pattern itself when nothing known matches"),
+    ("resource_type", "string", "the resource's kind (declared, else the ARN's service)"),
+    ("data_class", "string", "public, internal, confidential, restricted or secret, where the inventory says"),
+    ("permission", "string", "the allowed action, scope or permission ('NotAction: ...' for everything but those)"),
+    ("access", "string", "admin, write, read, none or unknown (from the permission's spelling)"),
+    ("can_read", "boolean", "the permission could read what the resource holds (the pivot test)"),
+    ("approx", "boolean", "wildcards, NotAction/NotResource, a partial deny, a boundary or a '*' trust made it approximate"),
+    ("conditional", "boolean", "the granting statement has a Condition (reported, not evaluated)"),
+    ("condition", "string", "that Condition as compact JSON"),
+    ("denied_in_part", "boolean", "a Deny covers part of the permission or applies under a condition"),
+    ("notes", "string", "why the row is approximate, comma-separated"),
+    ("path", "string", "how the grant is reached: credential -> principal -> group -> policy -> resource"),
+    ("pivot_path", "string", "for hops > 0: credential -> resource that held the next credential -> ..."),
+    ("holds_secrets", "boolean", "the resource stores credentials (a pivot point)"),
+    ("exposed_from", UTC_TIME, "root: its window's start; pivot: the later of the parent's start and when it was stored"),
+    ("provider", "string", "aws, github, slack, ... as the inventory says"),
+)
+
 LEDGER = _contract(
     ("entry_id", "string", "content hash of the entry: stable, unique per decision"),
     ("secret_id", "string", "join key, as in the secrets frame ('sha1:<hex>' when only SHA-1 is known)"),
-    ("label", "string", "one of leaklab.triage.LABELS, or 'undo'"),
+    ("label", "string", "one of leaklab.ledger.LABELS, or 'undo'"),
     ("reason", "string", "why, in the analyst's words"),
     ("analyst", "string", "who decided"),
     ("time", UTC_TIME, "when the decision was recorded, UTC"),
@@ -208,7 +231,7 @@ LEDGER = _contract(
     ("line", "Int64", "1-based line in the ledger file"),
 )
 
-CONTRACTS = {"findings": FINDINGS, "secrets": SECRETS, "history": HISTORY, "history_refs": HISTORY_REFS, "events": EVENTS, "windows": WINDOWS, "usage": USAGE, "grants": GRANTS, "ledger": LEDGER}
+CONTRACTS = {"findings": FINDINGS, "secrets": SECRETS, "history": HISTORY, "history_refs": HISTORY_REFS, "events": EVENTS, "windows": WINDOWS, "usage": USAGE, "grants": GRANTS, "reach": REACH, "ledger": LEDGER}
 
 
 def contract(kind: str) -> tuple[Column, ...]:
