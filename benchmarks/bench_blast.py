@@ -14,7 +14,8 @@ Measures, on the same edges:
   wildcards, denies, role assumption), pivots, paths and the output frame.
 
 Prints both, the row counts, and the ratio blast_radius / baseline (target: at most 1.0).
-Median of --repeat runs each.
+Median of --repeat rounds, after one warm-up run each; the two sides alternate within a
+round so drift in the machine's speed hits both alike.
 
     python benchmarks/bench_blast.py [--edges 100000] [--credentials 1000] [--repeat 3]
 """
@@ -116,30 +117,38 @@ def baseline(grants, creds) -> int:
     return sum(len(nx.descendants(g, c)) for c in creds)
 
 
-def timed(fn, repeat: int):
-    times, result = [], None
+def timed(fns: dict, repeat: int) -> dict:
+    """Median wall time of each function over ``repeat`` rounds, after one warm-up call each.
+
+    The functions alternate within a round, so drift in the machine's speed hits all alike,
+    and each previous result is freed before the next call.
+    """
+    results = {name: fn() for name, fn in fns.items()}
+    times: dict = {name: [] for name in fns}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
+        for name, fn in fns.items():
+            results[name] = None
+            t0 = time.perf_counter()
+            results[name] = fn()
+            times[name].append(time.perf_counter() - t0)
+    return {name: (statistics.median(times[name]), results[name]) for name in fns}
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--edges", type=int, default=100_000)
     ap.add_argument("--credentials", type=int, default=1_000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args(argv)
 
     import leaklab
 
     grants, creds = generate(args.edges, args.credentials)
     print(f"graph: {len(grants):,} edges, {len(creds):,} credentials", flush=True)
-    t_base, n_nodes = timed(lambda: baseline(grants, creds), args.repeat)
-    print(f"baseline  networkx.descendants x {len(creds):,}: {t_base:6.2f} s  ({n_nodes:,} nodes reached in all)",
-          flush=True)
-    t_blast, reach = timed(lambda: leaklab.blast_radius(grants), args.repeat)
+    got = timed({"baseline": lambda: baseline(grants, creds), "blast": lambda: leaklab.blast_radius(grants)},
+                args.repeat)
+    (t_base, n_nodes), (t_blast, reach) = got["baseline"], got["blast"]
+    print(f"baseline  networkx.descendants x {len(creds):,}: {t_base:6.2f} s  ({n_nodes:,} nodes reached in all)")
     pivots = int((reach["hops"] > 0).sum())
     print(f"leaklab   blast_radius (all credentials):  {t_blast:6.2f} s  ({len(reach):,} rows, "
           f"{pivots:,} through pivots, max {int(reach['hops'].max())} hops)")

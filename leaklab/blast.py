@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
+from contextlib import contextmanager
 from functools import lru_cache
 
 from . import schema
@@ -106,11 +107,12 @@ def blast_radius(grants, credentials=None, *, secrets=None, windows=None, usage=
     if by not in ("resource", "credential", "pivot"):
         raise LeakLabError(reason=f"by must be 'resource', 'credential' or 'pivot', not {by!r}")
     schema.validate(grants, "grants")
-    g = _Graph(grants, secrets)
-    roots = _roots(g, credentials)
-    reach = g.identity_reach()
-    chains = g.pivot_chains(roots, reach, max_hops)
-    out = _rows(g, reach, chains, windows)
+    with _collector_paused():
+        g = _Graph(grants, secrets)
+        roots = _roots(g, credentials)
+        g.statement_reach()
+        chains = g.pivot_chains(roots, max_hops)
+        out = _rows(g, chains, windows)
     if usage is not None:
         out = _mark_used(out, usage)
     if by == "pivot":
@@ -118,6 +120,26 @@ def blast_radius(grants, credentials=None, *, secrets=None, windows=None, usage=
     if by == "credential":
         return _summary(out, roots, usage is not None)
     return out
+
+
+@contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector while the graph is walked.
+
+    The walk allocates hundreds of thousands of small tuples and lists that are never
+    cyclic; each allocation burst triggers a collection that scans them all again (half the
+    run time at 100,000 edges). Reference counting still frees everything; the previous
+    state is restored on exit.
+    """
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 # --------------------------------------------------------------------------- patterns
@@ -262,8 +284,10 @@ class _Graph:
         if unknown:
             raise LeakLabError(reason=f"grants: unknown relation(s) {', '.join(map(repr, unknown[:5]))}; "
                                f"known: {', '.join(RELATIONS)}")
+        import numpy as np
+
         src, tgt, st, tt = _obj(g["source"]), _obj(g["target"]), _obj(g["source_type"]), _obj(g["target_type"])
-        dc, since = _obj(g["data_class"]), list(g["since"])
+        dc, cond = _obj(g["data_class"]), _obj(g["condition"])
         self.auth: dict[str, list[str]] = defaultdict(list)
         self.member: dict[str, list[str]] = defaultdict(list)
         self.policies: dict[str, list[str]] = defaultdict(list)
@@ -271,23 +295,18 @@ class _Graph:
         self.trust: dict[str, list[tuple[str, bool]]] = defaultdict(list)
         self.holds: dict[str, list[tuple[str, object]]] = defaultdict(list)
         self.boundary: set[str] = set()
-        self.types: dict[str, str] = {}
         self.data_class: dict[str, str] = {}
+        present = (src != None) & (tgt != None)  # noqa: E711 - elementwise on object arrays
+        self.types: dict[str, str] = dict(zip(tgt[present & (tt != None) & (rel != "has_resource")],  # noqa: E711
+                                              tt[present & (tt != None) & (rel != "has_resource")]))  # noqa: E711
+        self.types.update(zip(src[present & (st != None)], st[present & (st != None)]))  # noqa: E711
+        credentials = set(src[present & (st == "credential")])
         declared: set[str] = set()
-        cond = _obj(g["condition"])
         adj = {"authenticates_as": self.auth, "member_of": self.member, "has_policy": self.policies,
                "contains": self.contains}
-        credentials = set()
-        for i in range(len(rel)):
+        # allow/deny rows (most of the list) are handled as arrays below; the rest shape the graph.
+        for i in np.flatnonzero(present & (rel != "allow") & (rel != "deny")):
             r, s, t = rel[i], src[i], tgt[i]
-            if s is None or t is None:
-                continue
-            if st[i] is not None:
-                self.types.setdefault(s, st[i])
-            if tt[i] is not None and r != "has_resource":
-                self.types.setdefault(t, tt[i])
-            if st[i] == "credential":
-                credentials.add(s)
             if r in adj:
                 if t not in adj[r][s]:
                     adj[r][s].append(t)
@@ -296,7 +315,8 @@ class _Graph:
             elif r == "can_assume":
                 self.trust[s].append((t, cond[i] is not None))
             elif r == "holds_secret":
-                self.holds[s].append((t, None if pd.isna(since[i]) else since[i]))
+                since = g["since"].iloc[i]
+                self.holds[s].append((t, None if pd.isna(since) else since))
                 credentials.add(t)
             elif r == "has_boundary":
                 self.boundary.add(s)
@@ -314,14 +334,15 @@ class _Graph:
         is_perm = (rel == "allow") | (rel == "deny")
         perms = g.loc[is_perm, ["source", "relation", "target", "action", "not_action", "not_resource", "condition",
                                 "provider", "target_type"]]
-        self.perms = pd.DataFrame({
+        # Object columns on purpose: pandas would make them Arrow strings, slow to take and loop over.
+        self.perms = pd.DataFrame({k: pd.Series(v, dtype=object) if v.dtype == object else v for k, v in {
             "source": _obj(perms["source"]), "relation": _obj(perms["relation"]),
             # S3 object ARNs count at bucket level: a wildcard in the object key is no wildcard here.
             "target": _per_unique(perms["target"], lambda t: None if t is None else _s3_bucket(t)),
             "action": _obj(perms["action"]), "not_action": _flags(perms["not_action"]),
             "not_resource": _flags(perms["not_resource"]), "condition": _obj(perms["condition"]),
             "provider": _obj(perms["provider"]), "target_type": _obj(perms["target_type"]),
-        })
+        }.items()})
         self.perms = self.perms[self.perms["source"].notna() & self.perms["target"].notna()]
         wild = _per_unique(self.perms["target"], lambda t: t is not None and has_wildcard(t)).astype(bool)
         self.perms["wild"] = wild | self.perms["not_resource"].to_numpy()
@@ -355,7 +376,7 @@ class _Graph:
 
     def sources_of(self, principal: str) -> list[tuple[str, str]]:
         """(statement source, path from the principal) pairs that give ``principal`` its statements."""
-        out = [(principal, "")]
+        out = [(principal, None)]
         for pol in self.policies.get(principal, ()):
             out.append((pol, _label(pol, self.types)))
         for grp in self.member.get(principal, ()):
@@ -364,72 +385,84 @@ class _Graph:
                 out.append((pol, f"{_label(grp, self.types)} → {_label(pol, self.types)}"))
         return out
 
-    def identity_reach(self):
-        """Permitted rows for every principal and credential, denies applied, sorted by identity."""
+    def statement_reach(self) -> None:
+        """Expand every allow statement once, per statement source (policy, group, principal).
+
+        An identity's reach is then the union of its sources' blocks minus what its denies
+        remove, so shared group and managed policies are expanded once however many users
+        hold them. Sets ``self.S`` (sorted by source) and ``self.blocks`` (source -> rows).
+        """
         import numpy as np
         import pandas as pd
 
-        roles = {t for v in self.trust.values() for t, _ in v}
-        identities = sorted({p for v in self.auth.values() for p in v} | set(self.credentials) | roles)
-        src = pd.DataFrame([(i, s, via) for i in identities for s, via in self.sources_of(i)],
-                           columns=["identity", "source", "via"])
-        joined = src.merge(self.perms, on="source", how="inner", sort=False)
-        is_allow = joined["relation"].to_numpy() == "allow"
-        allow, deny = joined[is_allow], joined[~is_allow]
-        self._assume_grants(allow)
+        perms = self.perms
+        allow = perms[perms["relation"].to_numpy() == "allow"].reset_index(drop=True)
+        self.deny = perms[perms["relation"].to_numpy() == "deny"].reset_index(drop=True)
         rows = self._expand(allow)
-        rows = self._apply_denies(rows, deny)
-        if self.boundary:
-            hit = rows["identity"].isin(self.boundary).to_numpy()
-            rows.loc[hit, "approx"] = True
-            rows.loc[hit, "notes"] = [_add(n, "boundary not evaluated") for n in rows.loc[hit, "notes"]]
-        rows = self._describe(rows)
-        # One order, fixed once here: identity, resource, permission, path (codes sort as the strings do).
-        keys = [pd.factorize(rows[c].fillna(""), sort=True)[0] for c in ("rest", "permission", "resource", "identity")]
-        return rows.iloc[np.lexsort(keys)].reset_index(drop=True)
-
-    def _assume_grants(self, allow) -> None:
-        """identity -> resource patterns its own policies allow sts:AssumeRole on (for account trusts)."""
+        # Sorted by source (then resource, permission) so each source's rows are one block;
+        # duplicates (two statements granting the same) dropped on the integer codes.
+        codes = [pd.factorize(rows[c], sort=True)[0] for c in ("condition", "permission", "resource", "source")]
+        order = np.lexsort(codes)
+        keys = np.stack([c[order] for c in codes[::-1]], axis=1)
+        first = np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)] if len(keys) else np.zeros(0, bool)
+        S = self._describe(rows.iloc[order[first]].reset_index(drop=True))
+        src = S["source"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, src[1:] != src[:-1]]) if len(src) else np.array([], dtype=np.int64)
+        ends = np.r_[starts[1:], len(src)]
+        self.blocks = {src[b]: (int(b), int(e - b)) for b, e in zip(starts, ends)}
+        self.S = S
+        # Statements that let an identity call sts:AssumeRole (for roles that trust its account).
         self.assume_ok: dict[str, list[tuple[str, bool]]] = defaultdict(list)
-        act, na = allow["action"].to_numpy(), allow["not_action"].to_numpy()
-        for ident, a, n, t, nr in zip(allow["identity"], act, na, allow["target"], allow["not_resource"]):
-            if a is None:
-                continue
-            ok = (not any(matches("sts:AssumeRole", p.strip(), action=True) for p in a.split(","))) if n \
-                else matches("sts:AssumeRole", a, action=True)
-            if ok:
-                self.assume_ok[ident].append((t, nr))
+        ok = _per_unique(allow["action"], lambda a: a is not None and matches("sts:AssumeRole", a, action=True))
+        nok = _per_unique(allow["action"], lambda a: a is not None and not any(
+            matches("sts:AssumeRole", p.strip(), action=True) for p in a.split(",")))
+        hit = np.where(allow["not_action"].to_numpy(), nok, ok).astype(bool)
+        for s, t, nr in zip(allow["source"].to_numpy()[hit], allow["target"].to_numpy()[hit],
+                            allow["not_resource"].to_numpy()[hit]):
+            self.assume_ok[s].append((t, bool(nr)))
+        self.deny_by_source: dict[str, list[int]] = defaultdict(list)
+        for k, s in enumerate(self.deny["source"]):
+            self.deny_by_source[s].append(k)
+        d = self.deny
+        self._deny_rows = list(zip(d["target"], d["action"], d["not_action"], d["not_resource"],
+                                   d["condition"].notna(), d["wild"]))
+        # Plain arrays of S for the per-identity loops (pandas would box every access).
+        self._S_res, self._S_act, self._S_src = (S[c].to_numpy(dtype=object) for c in ("resource", "action", "source"))
+        self._S_na = S["not_action"].to_numpy(dtype=bool)
+        self._S_holds, self._S_can = S["holds_secrets"].to_numpy(dtype=bool), S["can_read"].to_numpy(dtype=bool)
+        self._rows_by_resource: dict[str, list[int]] = defaultdict(list)
+        if len(self.deny):
+            for k, r in enumerate(self._S_res):
+                self._rows_by_resource[r].append(k)
+        self._identity_cache: dict[str, tuple] = {}
+        self._assume_cache: dict[str, list] = {}
 
     def _expand(self, allow):
         """Allow rows with patterns expanded against the known resources and contains followed."""
         import numpy as np
         import pandas as pd
 
-        a = allow.reset_index(drop=True)
+        a = allow
         wild = a["wild"].to_numpy()
-        # Patterns: each distinct (pattern, NotResource, action's service) matched once.
-        pat_idx = np.flatnonzero(wild)
-        take, resources, from_pattern = [np.flatnonzero(~wild)], [a["target"].to_numpy()[~wild]], [np.zeros((~wild).sum(), bool)]
-        cache: dict[tuple, list[str]] = {}
         t_, nr_, act_, na_ = (a[c].to_numpy() for c in ("target", "not_resource", "action", "not_action"))
+        # Patterns: each distinct (pattern, NotResource, action's service) matched once.
+        cache: dict[tuple, list[str]] = {}
         pi, pr = [], []
-        for i in pat_idx:
+        for i in np.flatnonzero(wild):
             key = (t_[i], bool(nr_[i]), _service(act_[i], na_[i]))
             hits = cache.get(key)
             if hits is None:
                 hits = cache[key] = self._match(*key) or [("NotResource: " + t_[i]) if nr_[i] else t_[i]]
             pi.extend([i] * len(hits))
             pr.extend(hits)
-        take.append(np.asarray(pi, dtype=np.int64))
-        resources.append(np.asarray(pr, dtype=object))
-        from_pattern.append(np.ones(len(pi), bool))
-        # Containers: a grant on an org or workspace reaches everything inside it.
-        idx = np.concatenate(take)
-        res = np.concatenate(resources)
-        wr = np.concatenate(from_pattern)
+        lit = np.flatnonzero(~wild)
+        idx = np.concatenate([lit, np.asarray(pi, dtype=np.int64)])
+        res = np.concatenate([t_[lit], np.asarray(pr, dtype=object)])
+        wr = np.r_[np.zeros(len(lit), bool), np.ones(len(pi), bool)]
         via = np.full(len(idx), None, dtype=object)
-        if self.contains:
-            inside = [(k, child, r) for k, r in enumerate(res) if r in self.contains for child in _descendants(self.contains, r)]
+        if self.contains:  # a grant on an org or workspace reaches everything inside it
+            inside = [(k, child, r) for k, r in enumerate(res) if r in self.contains
+                      for child in _descendants(self.contains, r)]
             if inside:
                 k, child, parent = zip(*inside)
                 k = np.asarray(k)
@@ -438,25 +471,21 @@ class _Graph:
                 wr = np.concatenate([wr, wr[k]])
                 via = np.concatenate([via, np.asarray(parent, dtype=object)])
         rows = a.iloc[idx].reset_index(drop=True)
-        rows["resource"] = res
-        act = rows["action"].to_numpy()
+        rows["resource"] = pd.Series(res, dtype=object)
         nact = rows["not_action"].to_numpy()
         wild_action = _per_unique(rows["action"], lambda x: x is not None and has_wildcard(x)).astype(bool)
-        rows["permission"] = np.where(nact, "NotAction: " + rows["action"].fillna("").astype(object), act)
+        act = rows["action"].to_numpy()
+        rows["permission"] = pd.Series(np.where(nact, "NotAction: " + pd.Series(act, dtype=object).fillna(""), act),
+                                       dtype=object)
         rows["approx"] = wr | wild_action | nact
         rows["conditional"] = rows["condition"].notna().to_numpy()
-        table = {}
-        for w in (False, True):
-            for n in (False, True):
-                for x in (False, True):
-                    parts = ["resource wildcard"] if w else []
-                    parts += ["NotAction"] if n else (["action wildcard"] if x else [])
-                    table[w, n, x] = ", ".join(parts) or None
-        notes = np.array([table[k] for k in zip(wr, nact, wild_action)], dtype=object)
+        table = np.array([", ".join((["resource wildcard"] if w else [])
+                                    + (["NotAction"] if n else ["action wildcard"] if x else [])) or None
+                          for w in (0, 1) for n in (0, 1) for x in (0, 1)], dtype=object)
+        notes = table[wr * 4 + nact * 2 + wild_action]
         for k in np.flatnonzero(pd.notna(via)):
             notes[k] = _add(notes[k], f"inside {via[k]}")
-        rows["notes"] = notes
-        rows["denied_in_part"] = False
+        rows["notes"] = pd.Series(notes, dtype=object)
         return rows
 
     def _match(self, pattern: str, not_resource: bool, service: str | None) -> list[str]:
@@ -480,63 +509,55 @@ class _Graph:
                 out.append(u[k])
         return out
 
-    def _apply_denies(self, rows, deny):
-        """Explicit deny wins: drop rows a deny covers, mark rows it touches in part."""
-        import numpy as np
-        import pandas as pd
-
-        if not len(deny):
-            return rows
-        rows = rows.reset_index(drop=True)
-        rows["_row"] = np.arange(len(rows))
-        d = deny.rename(columns={"target": "d_target", "action": "d_action", "not_action": "d_not_action",
-                                 "not_resource": "d_not_resource", "condition": "d_condition"})
-        d = d[["identity", "d_target", "d_action", "d_not_action", "d_not_resource", "d_condition", "wild"]]
-        # Literal denies meet their resource by a join; pattern denies meet every row of their identity.
-        lit = rows.merge(d[~d["wild"]], left_on=["identity", "resource"], right_on=["identity", "d_target"])
-        pat = rows[rows["identity"].isin(set(d.loc[d["wild"], "identity"]))].merge(d[d["wild"]], on="identity")
-        pairs = pd.concat([lit, pat], ignore_index=True)
-        verdicts: dict[int, str] = {}
-        cache: dict[tuple, str | None] = {}
-        cols = [pairs[c].to_numpy() for c in ("_row", "resource", "action", "not_action", "d_target", "d_action",
-                                              "d_not_action", "d_not_resource", "d_condition")]
-        for row, res, act, na, dt, da, dna, dnr, dc in zip(*cols):
-            key = (res, act, na, dt, da, dna, dnr, dc is not None)
-            if key not in cache:
-                cache[key] = _deny_verdict(dt, da, dna, dnr, dc is not None, res, act or "", na)
-            v = cache[key]
-            if v == "full" or (v == "part" and verdicts.get(row) != "full"):
-                verdicts[row] = v
-        full = np.zeros(len(rows), bool)
-        part = np.zeros(len(rows), bool)
-        for row, v in verdicts.items():
-            (full if v == "full" else part)[row] = True
-        rows["denied_in_part"] = part
-        rows.loc[part, "approx"] = True
-        rows.loc[part, "notes"] = [_add(n, "partly denied") for n in rows.loc[part, "notes"]]
-        return rows[~full].drop(columns="_row")
-
     def _describe(self, rows):
-        """Per-row attributes computed once per distinct value."""
+        """Per-row attributes, computed once per distinct value."""
         import numpy as np
         import pandas as pd
-        import pyarrow as pa
-        import pyarrow.compute as pc
 
         types, dclass, holds = self.types, self.data_class, self.holds
-        res, perm = rows["resource"], rows["permission"]
-        rows["resource_type"] = _per_unique(res, lambda r: None if r is None else types.get(r) or arn_service(r))
-        rows["resource_type"] = rows["resource_type"].where(rows["resource_type"].notna(), rows["target_type"])
-        rows["data_class"] = _per_unique(res, lambda r: dclass.get(r))
-        rows["holds_secrets"] = _per_unique(res, lambda r: r in holds).astype(bool)
-        rows["access"] = _per_unique(perm, lambda p: "admin" if p and p.startswith("NotAction: ") else access_of(p or ""))
-        rows["can_read"] = _per_unique(perm, lambda p: can_read(p[11:], True) if p and p.startswith("NotAction: ")
-                                       else can_read(p or "")).astype(bool)
-        label = pa.array(_per_unique(res, lambda r: _label(r, types) if r else ""), pa.string())
-        via = rows["via"].to_numpy(dtype=object)
-        via = pa.array(np.where((via == "") | pd.isna(via), None, via), pa.string())
-        rows["rest"] = pc.binary_join_element_wise(via, label, " → ", null_handling="skip").to_numpy(zero_copy_only=False)
+        rc, ru = pd.factorize(rows["resource"])
+        pc_, pu = pd.factorize(rows["permission"])
+        rtype = np.array([types.get(r) or arn_service(r) for r in ru] + [None], dtype=object)[rc]
+        rows["resource_type"] = pd.Series(np.where(pd.isna(rtype), rows["target_type"].to_numpy(), rtype), dtype=object)
+        rows["data_class"] = pd.Series(np.array([dclass.get(r) for r in ru] + [None], dtype=object)[rc], dtype=object)
+        rows["holds_secrets"] = np.array([r in holds for r in ru] + [False], dtype=bool)[rc]
+        notact = [p.startswith("NotAction: ") for p in pu]
+        rows["access"] = pd.Series(np.array([("admin" if n else access_of(p)) for p, n in zip(pu, notact)] + [None],
+                                            dtype=object)[pc_], dtype=object)
+        rows["can_read"] = np.array([can_read(p[11:], True) if n else can_read(p) for p, n in zip(pu, notact)]
+                                    + [False], dtype=bool)[pc_]
         return rows
+
+    def identity(self, ident: str):
+        """(sources with their paths, fully denied S rows, partly denied S rows) for one identity."""
+        hit = self._identity_cache.get(ident)
+        if hit is not None:
+            return hit
+        sources = [(s, via) for s, via in self.sources_of(ident) if s in self.blocks or s in self.deny_by_source]
+        full: set[int] = set()
+        part: set[int] = set()
+        denies = [self._deny_rows[k] for s, _ in sources for k in self.deny_by_source.get(s, ())]
+        if denies:
+            mine = {s for s, _ in sources}
+            res, act, na, src = self._S_res, self._S_act, self._S_na, self._S_src
+            for d in denies:
+                target, wild = d[0], d[5]
+                if wild:  # a pattern deny meets every row of the identity
+                    rows = [k for s in mine for b, n in [self.blocks.get(s, (0, 0))] for k in range(b, b + n)]
+                else:  # a literal deny meets only the rows on its resource
+                    rows = [k for k in self._rows_by_resource.get(target, ()) if src[k] in mine]
+                for k in rows:
+                    if k in full:
+                        continue
+                    v = _deny_verdict(target, d[1], d[2], d[3], d[4], res[k], act[k] or "", na[k])
+                    if v == "full":
+                        full.add(k)
+                        part.discard(k)
+                    elif v == "part":
+                        part.add(k)
+        out = (sources, full, part)
+        self._identity_cache[ident] = out
+        return out
 
     # ------------------------------------------------------------------ credentials and pivots
 
@@ -560,25 +581,42 @@ class _Graph:
     def _assumable(self, principal: str):
         """Roles whose trust policy lets ``principal`` in: named directly; or through its account or
         '*', when its own policies also allow sts:AssumeRole on the role."""
+        hit = self._assume_cache.get(principal)
+        if hit is None:
+            hit = self._assume_cache[principal] = self._assumable_uncached(principal)
+        return hit
+
+    def _assumable_uncached(self, principal: str):
         out = [(role, " (trust condition)" if cond else "", cond) for role, cond in self.trust.get(principal, ())]
         account = _account_root(principal)
+        grants = [g for s, _ in self.sources_of(principal) for g in self.assume_ok.get(s, ())]
+        named = {t for t, nr in grants if not nr and not has_wildcard(t)}
+        other = [(t, nr) for t, nr in grants if nr or has_wildcard(t)]
         for src in ([account] if account else []) + [ANYONE]:
             for role, cond in self.trust.get(src, ()):
-                if any((matches(role, t) or t == role) != nr for t, nr in self.assume_ok.get(principal, ())):
+                if role in named or any(matches(role, t) != nr for t, nr in other):
                     out.append((role, " (trusts the account)" if src != ANYONE else " (trusts anyone)",
                                 cond or src == ANYONE))
         return sorted(set(out))
 
-    def pivot_chains(self, roots: list[str], reach, max_hops):
-        """For each root, breadth first: every credential it reaches, with hops, chain and storage time."""
+    def readable_holders(self, ident: str) -> list[str]:
+        """Resources holding secrets that ``ident`` may read (not fully denied), in S order."""
         import numpy as np
 
-        readable: dict[str, list[str]] = defaultdict(list)
-        sub = reach[reach["holds_secrets"].to_numpy() & reach["can_read"].to_numpy()]
-        for ident, res in zip(sub["identity"], sub["resource"]):
-            if res not in readable[ident]:
-                readable[ident].append(res)
+        sources, full, _ = self.identity(ident)
+        holds, can, res = self._S_holds, self._S_can, self._S_res
+        out = []
+        for s, _ in sources:
+            b, n = self.blocks.get(s, (0, 0))
+            for k in np.flatnonzero(holds[b:b + n] & can[b:b + n]) + b if n else ():
+                if k not in full and res[k] not in out:
+                    out.append(res[k])
+        return out
+
+    def pivot_chains(self, roots: list[str], max_hops):
+        """For each root, breadth first: every credential it reaches, with hops, chain and storage time."""
         self._acts: dict[str, list] = {}
+        readable: dict[str, list[str]] = {}
         chains = []
         for root in roots:
             seen = {root}
@@ -591,12 +629,13 @@ class _Graph:
                 if max_hops is not None and hops >= max_hops:
                     continue
                 for ident, _, _ in self._acts[cred]:
-                    for holder in readable.get(ident, ()):
+                    if ident not in readable:
+                        readable[ident] = self.readable_holders(ident)
+                    for holder in readable[ident]:
                         for held, held_since in self.holds[holder]:
                             if held not in seen:
                                 seen.add(held)
                                 queue.append((held, hops + 1, chain + ((cred, holder),), held_since))
-        del np
         return chains
 
 
@@ -694,67 +733,124 @@ def _roots(g: _Graph, credentials) -> list[str]:
 # --------------------------------------------------------------------------- output
 
 
-def _rows(g: _Graph, reach, chains, windows):
+def _rows(g: _Graph, chains, windows):
     """Per root: the reach of every credential in its chain, through every identity it acts as.
 
-    Built by index arithmetic: ``reach`` is sorted by identity, so each (root, credential,
-    identity) takes one contiguous block of it.
+    Assembled by index arithmetic, never row by row: each (root, credential, identity) has a
+    list of statement sources, each source a contiguous block of ``g.S``; string columns are
+    categoricals whose codes are taken from the small tables they repeat.
     """
     import numpy as np
     import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     starts = _window_starts(windows)
-    acts = []
+    l1 = []  # one per (root, acting credential, identity)
     for root, cred, hops, chain, since in chains:
         start = starts.get(cred) if hops == 0 else _later(starts.get(root), since)
         pivot = " → ".join([f"{_label(c, g.types)} → {_label(h, g.types)}" for c, h in chain]
                            + [_label(cred, g.types)]) if chain else None
         for ident, path, approx in g._acts[cred]:
-            acts.append((root, cred, hops, pivot, start, ident, path, approx))
-    if not acts or not len(reach):
+            l1.append((root, cred, hops, pivot, start, ident, path, approx))
+    pairs = []  # one per (l1 row, statement source)
+    for j, row in enumerate(l1):
+        for s, granted_by in g.identity(row[5])[0]:
+            b, n = g.blocks.get(s, (0, 0))
+            if n:
+                pairs.append((j, granted_by, b, n))
+    if not pairs:
         return schema.empty("reach")
-    root, cred, hops, pivot, start, ident, prefix, approx = (np.asarray(x, dtype=object) for x in zip(*acts))
-    ids = reach["identity"].to_numpy()
-    first = {}
-    bounds = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    ends = np.r_[bounds[1:], len(ids)]
-    for b, e in zip(bounds, ends):
-        first[ids[b]] = (b, e - b)
-    lo = np.array([first.get(i, (0, 0))[0] for i in ident], dtype=np.int64)
-    n = np.array([first.get(i, (0, 0))[1] for i in ident], dtype=np.int64)
-    total = int(n.sum())
-    offsets = np.repeat(np.cumsum(n) - n, n)
-    take = np.repeat(lo, n) + (np.arange(total) - offsets)
+    pj, pvia, plo, pn = (np.asarray(x) for x in zip(*pairs))
+    pj, plo, pn = pj.astype(np.int64), plo.astype(np.int64), pn.astype(np.int64)
+    total = int(pn.sum())
+    take = np.repeat(plo, pn) + (np.arange(total) - np.repeat(np.cumsum(pn) - pn, pn))
+    pair = np.repeat(np.arange(len(pairs)), pn)
+    j = pj[pair]
+    L = list(zip(*l1))
+    ident_codes, idents = pd.factorize(pd.Series(L[5], dtype=object))
+    ident_row = ident_codes[j]
 
-    def rep(x):
-        return np.repeat(x, n)
+    # Denies and boundaries are per identity: a mask over (identity, S row).
+    keep = np.ones(total, bool)
+    part = np.zeros(total, bool)
+    width = len(g.S)
+    full_keys, part_keys = [], []
+    for code, ident in enumerate(idents):
+        _, full, partly = g.identity(ident)
+        full_keys += [code * width + k for k in full]
+        part_keys += [code * width + k for k in partly]
+    if full_keys or part_keys:
+        key = ident_row.astype(np.int64) * width + take
+        if full_keys:
+            keep = ~np.isin(key, np.asarray(full_keys, dtype=np.int64))
+        if part_keys:
+            part = np.isin(key, np.asarray(part_keys, dtype=np.int64))
+    if not keep.all():  # drop denied rows from the index arrays, before any column is gathered
+        take, pair, j, ident_row, part = take[keep], pair[keep], j[keep], ident_row[keep], part[keep]
+    boundary = np.isin(ident_row, [c for c, i in enumerate(idents) if i in g.boundary])
+    chain_approx = np.asarray(L[7], dtype=bool)[j]
 
-    r = reach.iloc[take].reset_index(drop=True)
-    approx_chain = rep(approx).astype(bool)
-    notes = r["notes"].to_numpy()
-    if approx_chain.any():
-        notes = notes.copy()
-        for k in np.flatnonzero(approx_chain):
-            notes[k] = _add(notes[k], "trust condition or wildcard principal")
-    path = pc.binary_join_element_wise(pa.array(rep(prefix), pa.string()), pa.array(r["rest"].to_numpy(), pa.string()),
-                                       " → ")
-    ident_rep = rep(ident)
-    cred_rep = rep(cred)
+    S = g.S
+
+    def small(codes, cats):  # categorical codes in the width pandas would pick, so it need not copy
+        return codes.astype(np.int8 if len(cats) < 127 else np.int16 if len(cats) < 32_767 else np.int32)
+
+    def s_cat(col):
+        codes, cats = pd.factorize(S[col])
+        return pd.Categorical.from_codes(small(codes, cats)[take], categories=cats, validate=False)
+
+    def l1_cat(values, index=j):
+        codes, cats = pd.factorize(pd.Series(values, dtype=object))
+        return pd.Categorical.from_codes(small(codes, cats)[index], categories=cats, validate=False)
+
+    # Notes: the statement's own, plus what the identity or chain adds (a small table of texts).
+    n_codes, n_cats = pd.factorize(S["notes"])
+    texts = []
+    for base in range(-1, len(n_cats)):
+        for f in range(8):
+            t = n_cats[base] if base >= 0 else None
+            for bit, note in ((4, "trust condition or wildcard principal"), (2, "boundary not evaluated"),
+                              (1, "partly denied")):
+                if f & bit:
+                    t = _add(t, note)
+            texts.append(t)
+    t_codes, t_cats = pd.factorize(pd.Series(texts, dtype=object))
+    combo = (n_codes[take].astype(np.int64) + 1) * 8 + chain_approx * 4 + boundary * 2 + part
+    notes = pd.Categorical.from_codes(small(t_codes, t_cats)[combo], categories=t_cats, validate=False)
+
+    cred_l1 = pd.Series(L[1], dtype=object)
+    principal = pd.Series(L[5], dtype=object).where(pd.Series(L[5], dtype=object) != cred_l1, None)
     data = {
-        "credential": rep(root), "acting_credential": cred_rep, "hops": rep(hops).astype(np.int64),
-        "principal": np.where(ident_rep == cred_rep, None, ident_rep), "resource": r["resource"].to_numpy(),
-        "resource_type": r["resource_type"].to_numpy(), "data_class": r["data_class"].to_numpy(),
-        "permission": r["permission"].to_numpy(), "access": r["access"].to_numpy(),
-        "can_read": r["can_read"].to_numpy(), "approx": r["approx"].to_numpy(dtype=bool) | approx_chain,
-        "conditional": r["conditional"].to_numpy(), "condition": r["condition"].to_numpy(),
-        "denied_in_part": r["denied_in_part"].to_numpy(dtype=bool), "notes": notes,
-        "path": path.to_numpy(zero_copy_only=False), "pivot_path": rep(pivot),
-        "holds_secrets": r["holds_secrets"].to_numpy(), "exposed_from": pd.to_datetime(pd.Series(rep(start)), utc=True),
-        "provider": r["provider"].to_numpy(),
+        "credential": l1_cat(L[0]), "acting_credential": l1_cat(L[1]),
+        "hops": np.asarray(L[2], dtype=np.int64)[j], "principal": l1_cat(principal),
+        "resource": s_cat("resource"), "resource_type": s_cat("resource_type"), "data_class": s_cat("data_class"),
+        "permission": s_cat("permission"), "access": s_cat("access"),
+        "can_read": S["can_read"].to_numpy()[take],
+        "approx": S["approx"].to_numpy(dtype=bool)[take] | chain_approx | boundary | part,
+        "conditional": S["conditional"].to_numpy()[take], "condition": s_cat("condition"),
+        "denied_in_part": part, "notes": notes, "via": l1_cat(L[6]),
+        "granted_by": l1_cat(pvia, pair), "pivot_path": l1_cat(L[3]),
+        "holds_secrets": S["holds_secrets"].to_numpy()[take],
+        "exposed_from": pd.Series(pd.to_datetime(pd.Series(L[4], dtype=object), utc=True).dt.tz_convert(None)
+                                  .to_numpy(dtype="datetime64[ns]")[j]).dt.tz_localize("UTC"),
+        "provider": s_cat("provider"),
     }
-    return schema.build("reach", data)
+    out = pd.DataFrame(data, copy=False)
+    return out.astype({"hops": "Int64", "can_read": "boolean", "approx": "boolean", "conditional": "boolean",
+                       "denied_in_part": "boolean", "holds_secrets": "boolean", "exposed_from": schema.UTC_TIME})
+
+
+def paths(reach):
+    """The whole path of each row as one string: via -> granted_by -> resource.
+
+    Kept out of the frame (it is as long as the frame and mostly repeats ``via`` and
+    ``granted_by``); made on demand for the rows shown.
+    """
+    import pandas as pd
+
+    parts = [reach["via"].astype(object), reach["granted_by"].astype(object),
+             reach["resource"].astype(object).map(lambda r: _label(r, {}) if isinstance(r, str) else r)]
+    return pd.Series([" → ".join(p for p in ps if isinstance(p, str)) for ps in zip(*parts)],
+                     index=reach.index, dtype="string")
 
 
 def _window_starts(windows) -> dict:
@@ -844,20 +940,20 @@ def _summary(out, roots, have_usage: bool):
     import pandas as pd
 
     res = out.drop_duplicates(["credential", "resource"])
-    dc = res["data_class"].fillna("unclassified")
-    counts = pd.crosstab(res["credential"], dc).reindex(columns=list(DATA_CLASSES) + ["unclassified"], fill_value=0)
-    grp = out.groupby("credential", sort=False)
+    dc = res["data_class"].astype(object).fillna("unclassified")
+    counts = pd.crosstab(res["credential"].astype(object), dc).reindex(columns=list(DATA_CLASSES) + ["unclassified"], fill_value=0)
+    grp = out.groupby("credential", sort=False, observed=True)
     s = pd.DataFrame(index=pd.Index(roots, name="credential", dtype="string"))
-    s["n_resources"] = res.groupby("credential").size()
+    s["n_resources"] = res.groupby("credential", observed=True).size()
     for c in counts.columns:
         s[f"n_{c}"] = counts[c]
     s["can_write"] = grp["access"].agg(lambda a: a.isin(["write", "admin"]).any())
     s["can_admin"] = grp["access"].agg(lambda a: (a == "admin").any())
     s["max_hops"] = grp["hops"].max()
-    s["n_pivot_credentials"] = out[out["hops"] > 0].groupby("credential")["acting_credential"].nunique()
+    s["n_pivot_credentials"] = out[out["hops"] > 0].groupby("credential", observed=True)["acting_credential"].nunique()
     s["approx"] = grp["approx"].any()
     if have_usage:
-        s["n_used"] = res[res["used"].fillna(False).astype(bool)].groupby("credential").size()
+        s["n_used"] = res[res["used"].fillna(False).astype(bool)].groupby("credential", observed=True).size()
         s["n_used"] = s["n_used"].fillna(0)
         s["n_permitted_only"] = s["n_resources"].fillna(0) - s["n_used"]
     ints = [c for c in s.columns if c.startswith("n_") or c == "max_hops"]

@@ -163,7 +163,7 @@ def test_group_membership_and_path():
     r = reach(g)
     assert pairs(r) == [("arn:aws:s3:::logs", "s3:GetObject")]
     assert r["principal"].iloc[0] == u
-    assert r["path"].iloc[0] == "AKIA…AA → user/alice → group/devs → policy/Read → logs"
+    assert blast.paths(r).iloc[0] == "AKIA…AA → user/alice → group/devs → policy/Read → logs"
 
 
 def test_boundary_marks_rows_approximate():
@@ -184,7 +184,7 @@ def test_role_named_in_trust_policy_is_assumable_without_identity_permission():
     g = grants(*user_with(), (f"{ACCT}user/alice", "can_assume", ROLE, "sts:AssumeRole"), *ROLE_PERM, *BUCKETS)
     r = reach(g)
     assert pairs(r) == [("arn:aws:s3:::pay-b", "s3:GetObject")]
-    assert r["principal"].iloc[0] == ROLE and "assume role/ops" in r["path"].iloc[0]
+    assert r["principal"].iloc[0] == ROLE and "assume role/ops" in blast.paths(r).iloc[0]
 
 
 def test_account_trust_needs_the_identity_policy_to_allow_assume_role():
@@ -204,7 +204,7 @@ def test_role_chains_and_cycles_terminate():
                (r2, "can_assume", ROLE), (r2, "allow", "arn:aws:s3:::logs", "s3:GetObject"), *BUCKETS)
     r = reach(g)
     assert pairs(r) == [("arn:aws:s3:::logs", "s3:GetObject")]
-    assert "assume role/ops" in r["path"].iloc[0] and "assume role/two" in r["path"].iloc[0]
+    assert "assume role/ops" in blast.paths(r).iloc[0] and "assume role/two" in blast.paths(r).iloc[0]
 
 
 def test_trust_with_condition_or_anyone_is_approximate():
