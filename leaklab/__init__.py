@@ -42,10 +42,13 @@ _VERBS = {
     "load_inventory": "leaklab.inventory:load_inventory",
     "Ledger": "leaklab.ledger:Ledger",
     "blast_radius": "leaklab.blast:blast_radius",
+    "score": "leaklab.triage:score",
+    "remediation": "leaklab.triage:remediation",
+    "triage_board": "leaklab.widgets:triage_board",
 }
 
 # Submodules reachable as attributes (leaklab.demo, leaklab.plots, ...), imported on first use.
-_SUBMODULES = {"blast", "cli", "dedupe", "demo", "errors", "exposure", "fingerprint", "gitlog", "inventory", "ledger", "logs", "outofcore", "plots", "readers", "schema", "taxonomy", "timeline", "usage"}
+_SUBMODULES = {"blast", "cli", "dedupe", "demo", "errors", "exposure", "fingerprint", "gitlog", "inventory", "ledger", "logs", "outofcore", "plots", "readers", "schema", "taxonomy", "timeline", "triage", "usage", "widgets"}
 
 __all__ = sorted(_VERBS)  # noqa: F822 - resolved lazily by __getattr__
 

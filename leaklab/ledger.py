@@ -24,9 +24,11 @@ File format (version 1): one compact JSON object per line, keys sorted, ASCII on
 other character is escaped, so a bidi override or a U+2028 in a reason can neither
 reorder a line in a terminal nor split it in an editor), ending in ``\\n``. Fields:
 ``v`` (1), ``entry_id``, ``secret_id``, ``label``, ``reason``, ``analyst``, ``time``
-(``YYYY-MM-DDTHH:MM:SS.ffffffZ``), ``evidence``, ``undoes``, ``source``. ``entry_id`` is
-the SHA-256 of the canonical JSON of the other fields, so identical decisions get
-identical ids and a line edited by hand no longer matches its id.
+(``YYYY-MM-DDTHH:MM:SS.ffffffZ``), ``evidence``, ``undoes``, ``source``, and ``severity``
+only on a decision that overrides the computed severity (absent otherwise, so entries
+written before the field existed keep their ids). ``entry_id`` is the SHA-256 of the
+canonical JSON of the other fields, so identical decisions get identical ids and a line
+edited by hand no longer matches its id.
 
 Durability and concurrency: each append opens the file with ``O_APPEND``, takes an
 exclusive ``flock``, writes all of its lines in one ``os.write``, ``fsync``\\s, and only then
@@ -75,6 +77,10 @@ MEANINGS = {
     "needs_info": "undecided: waiting on the owner, logs or the issuer",
 }
 
+#: Triage severities, most urgent first. A decision may carry one as the analyst's override
+#: of the computed severity (:func:`leaklab.triage.score`); the thresholds live there.
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+
 #: The label of an entry that takes back an earlier decision (see :meth:`Ledger.undo`).
 UNDO = "undo"
 
@@ -119,7 +125,7 @@ class Ledger:
     # ------------------------------------------------------------------ writing
 
     def record(self, secret_ids, label: str, reason: str = "", *, analyst: str | None = None,
-               evidence: str | None = None, source: str = "leaklab", time=None):
+               evidence: str | None = None, source: str = "leaklab", time=None, severity: str | None = None):
         """Append one decision per secret id and return them as a ledger frame.
 
         ``secret_ids`` is one id or a list (a Series works): ``secret_id`` values of a
@@ -129,6 +135,10 @@ class Ledger:
         are written and fsync'ed. An entry identical to one already in the file (same
         content and time: a retried append) is not written twice; its id is listed in
         the result's ``attrs["already_present"]``.
+
+        ``severity`` (one of :data:`SEVERITIES`) overrides the severity
+        :func:`leaklab.triage.score` computes for these secrets; the latest override not
+        taken back by an undo holds, even across later decisions that carry none.
 
             >>> import os, tempfile
             >>> led = Ledger(os.path.join(tempfile.mkdtemp(), "l.jsonl"), analyst="bo")
@@ -141,10 +151,15 @@ class Ledger:
             Traceback (most recent call last):
             ...
             leaklab.errors.LeakLabError: ...: unknown label; expected one of: true_positive, ...
+            >>> _ = led.record("1" * 64, "true_positive", "prod payments key", severity="critical")
+            >>> led.current().set_index("secret_id").loc["1" * 64, ["label", "severity", "severity_analyst"]].tolist()
+            ['true_positive', 'critical', 'bo']
         """
         ids = self._secret_ids(secret_ids)
         if label not in LABELS:
             raise LeakLabError(self.path, None, f"unknown label; expected one of: {', '.join(LABELS)}")
+        if severity is not None and severity not in SEVERITIES:
+            raise LeakLabError(self.path, None, f"unknown severity; expected one of: {', '.join(SEVERITIES)}")
         fields = {
             "analyst": self._analyst(analyst),
             "evidence": self._text(evidence, "evidence", optional=True) or None,
@@ -154,6 +169,8 @@ class Ledger:
             "time": self._time(time),
             "undoes": None,
         }
+        if severity is not None:  # only then: entries without an override keep their ids
+            fields["severity"] = severity
         entries = [_entry(dict(fields, secret_id=i)) for i in ids]
         if not entries:
             return _frame([], [], already=[])
@@ -286,15 +303,16 @@ class Ledger:
         """One row per secret: its effective decision after replaying the file in order.
 
         Columns: ``secret_id, label, reason, analyst, time, evidence, source, entry_id,
-        line`` of the effective decision, and ``n_entries`` (the secret's history length,
-        undos included). The latest decision in file order wins, whatever its ``time``
-        says; secrets whose every decision was undone are absent. Rows are in file order
-        of their effective decision.
+        line`` of the effective decision, ``n_entries`` (the secret's history length,
+        undos included), then ``severity`` and ``severity_analyst``: the latest severity
+        override among the decisions not undone (NA if none), and who set it. The latest
+        decision in file order wins, whatever its ``time`` says; secrets whose every
+        decision was undone are absent. Rows are in file order of their effective decision.
         """
         import pandas as pd
 
         records, skipped = self._load()
-        effective, counts, ignored = _replay(records)
+        effective, counts, ignored, overrides = _replay(records, severities=True)
         if ignored:
             warnings.warn(f"{self.path}: ignored {len(ignored)} undo entr(y/ies): " + "; ".join(ignored[:5]),
                           LeakLabWarning, stacklevel=2)
@@ -302,6 +320,9 @@ class Ledger:
         df = _frame(rows, skipped)
         df = df[["secret_id", "label", "reason", "analyst", "time", "evidence", "source", "entry_id", "line"]].copy()
         df["n_entries"] = pd.array([counts[r["secret_id"]] for r in rows], dtype="Int64")
+        picked = [overrides.get(r["secret_id"]) for r in rows]
+        df["severity"] = pd.array([None if o is None else o["severity"] for o in picked], dtype="string")
+        df["severity_analyst"] = pd.array([None if o is None else o["analyst"] for o in picked], dtype="string")
         df.attrs["skipped"] = list(skipped)
         df.attrs["ignored"] = ignored
         return df
@@ -486,6 +507,8 @@ def _check(obj) -> str | None:
             return f"field {name!r} must be a string or null"
     if obj["label"] not in LABELS and obj["label"] != UNDO:
         return "unknown label"
+    if obj.get("severity") is not None and (obj["severity"] not in SEVERITIES or obj["label"] == UNDO):
+        return "unknown severity (or a severity on an undo entry)"
     if obj["label"] == UNDO and not (isinstance(obj.get("undoes"), str) and _ENTRY_ID.fullmatch(obj["undoes"])):
         return "undo entry without a valid 'undoes' entry id"
     try:
@@ -552,11 +575,13 @@ def _present(data: bytes, ids: list[str]) -> set[str]:
     return found
 
 
-def _replay(records: list[dict]) -> tuple[dict, Counter, list[str]]:
+def _replay(records: list[dict], severities: bool = False) -> tuple:
     """File order only: per secret, the last decision not taken back by a later undo.
 
-    Returns (secret_id -> effective record, secret_id -> history length, ignored undos).
-    A repeated entry_id (a retried append) counts once, at its first line.
+    Returns (secret_id -> effective record, secret_id -> history length, ignored undos),
+    and with ``severities`` a fourth item: secret_id -> the last decision not undone that
+    carries a severity override. A repeated entry_id (a retried append) counts once, at
+    its first line.
     """
     decisions: dict[str, dict] = {}
     undone: set[str] = set()
@@ -579,9 +604,14 @@ def _replay(records: list[dict]) -> tuple[dict, Counter, list[str]]:
         else:
             undone.add(r["undoes"])
     effective: dict[str, dict] = {}
+    overrides: dict[str, dict] = {}
     for eid, r in decisions.items():  # insertion order is file order
         if eid not in undone:
             effective[r["secret_id"]] = r
+            if r.get("severity") is not None:
+                overrides[r["secret_id"]] = r
+    if severities:
+        return effective, counts, ignored, overrides
     return effective, counts, ignored
 
 

@@ -177,7 +177,60 @@ def test_current_replays_by_file_order_deterministically(tmp_path):
     })
     got = first[["secret_id", "label", "reason", "analyst", "line", "n_entries"]].astype(object)
     pd.testing.assert_frame_equal(got, expected.astype(object))
-    assert list(first.columns) == ["secret_id", "label", "reason", "analyst", "time", "evidence", "source", "entry_id", "line", "n_entries"]
+    assert list(first.columns) == ["secret_id", "label", "reason", "analyst", "time", "evidence", "source", "entry_id", "line",
+                                   "n_entries", "severity", "severity_analyst"]
+    assert first["severity"].isna().all()  # no decision carried an override
+
+
+# --------------------------------------------------------------------------- severity overrides
+
+
+def test_severity_override_is_stored_only_when_given_and_validated(tmp_path):
+    led = Ledger(tmp_path / "l.jsonl", analyst="ana")
+    plain = led.record(A, "true_positive", "live", time="2024-05-01T09:00:00Z")
+    over = led.record(B, "true_positive", "prod", severity="critical", time="2024-05-01T09:00:00Z")
+    schema.validate(over, "ledger")
+    assert plain["severity"].isna().all() and over["severity"].tolist() == ["critical"]
+    first, second = (json.loads(r) for r in lines(led.path))
+    assert "severity" not in first and second["severity"] == "critical"  # old-format ids stay stable
+    body = {k: v for k, v in second.items() if k != "entry_id"}
+    assert second["entry_id"] == hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    # The same decision with and without an override are two different entries.
+    assert led.record(A, "true_positive", "live", severity="low", time="2024-05-01T09:00:00Z")["entry_id"].iloc[0] \
+        != plain["entry_id"].iloc[0]
+    with pytest.raises(LeakLabError, match="unknown severity; expected one of: critical, high, medium, low, info") as e:
+        led.record(C, "true_positive", severity="Sev1-URGENT")
+    assert "Sev1-URGENT" not in str(e.value)
+    assert led.entries()["severity"].fillna("-").tolist() == ["-", "critical", "low"]
+
+
+def test_current_severity_is_the_latest_override_not_undone(tmp_path):
+    led = Ledger(tmp_path / "l.jsonl", analyst="ana")
+    led.record(A, "true_positive", "live", severity="high", time="2024-05-01T09:00:00Z")
+    led.record(A, "true_positive", "prod data", severity="critical", analyst="bo", time="2024-05-01T10:00:00Z")
+    led.record(A, "rotated", "new key", time="2024-05-01T11:00:00Z")  # no override: the last one still holds
+    led.record(B, "needs_info", time="2024-05-01T09:00:00Z")
+    cur = led.current().set_index("secret_id")
+    assert cur.loc[A, ["label", "severity", "severity_analyst"]].tolist() == ["rotated", "critical", "bo"]
+    assert pd.isna(cur.loc[B, "severity"]) and pd.isna(cur.loc[B, "severity_analyst"])
+    assert str(cur["severity"].dtype) == "string"
+    led.undo(A, time="2024-05-01T12:00:00Z")  # takes back "rotated"
+    led.undo(A, time="2024-05-01T12:00:01Z")  # takes back bo's "critical"
+    cur = led.current().set_index("secret_id")
+    assert cur.loc[A, ["label", "severity", "severity_analyst"]].tolist() == ["true_positive", "high", "ana"]
+    led.undo(A, time="2024-05-01T12:00:02Z")
+    assert A not in set(led.current()["secret_id"])
+
+
+def test_a_hand_written_bad_severity_is_skipped(tmp_path):
+    path = tmp_path / "l.jsonl"
+    body = {"v": 1, "secret_id": A, "label": "true_positive", "reason": "", "analyst": "x", "severity": "sev0",
+            "time": "2024-05-01T09:00:00.000000Z", "evidence": None, "undoes": None, "source": "leaklab"}
+    body["entry_id"] = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    path.write_text(json.dumps(body, sort_keys=True, separators=(",", ":")) + "\n")
+    with pytest.warns(LeakLabWarning, match="line 1: unknown severity") as w:
+        assert Ledger(path).entries().empty
+    assert "sev0" not in str(w[0].message)
 
 
 # --------------------------------------------------------------------------- apply
