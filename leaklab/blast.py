@@ -116,9 +116,9 @@ def blast_radius(grants, credentials=None, *, secrets=None, windows=None, usage=
     if usage is not None:
         out = _mark_used(out, usage)
     if by == "pivot":
-        return _pivot_table(g, chains, out)
+        return _pivot_table(g, chains, windows)
     if by == "credential":
-        return _summary(out, roots, usage is not None)
+        return _summary(out, roots, chains, usage is not None)
     return out
 
 
@@ -912,19 +912,18 @@ def _resource_name(resource: str) -> str:
     return resource
 
 
-def _pivot_table(g: _Graph, chains, out):
+def _pivot_table(g: _Graph, chains, windows):
     """One row per credential reached through a pivot: the chain, where it was held, since when."""
     import pandas as pd
 
-    starts = out.drop_duplicates(["credential", "acting_credential"]).set_index(
-        ["credential", "acting_credential"])["exposed_from"]
+    starts = _window_starts(windows)
     rows = []
     for root, cred, hops, chain, since in chains:
         if hops == 0:
             continue
         parent, holder = chain[-1]
         text = " → ".join([f"{_label(c, g.types)} → {_label(h, g.types)}" for c, h in chain] + [_label(cred, g.types)])
-        rows.append((root, cred, hops, parent, holder, since, starts.get((root, cred)), text))
+        rows.append((root, cred, hops, parent, holder, since, _later(starts.get(root), since), text))
     cols = ["credential", "reached_credential", "hops", "parent", "held_in", "stored_since", "exposed_from", "chain"]
     df = pd.DataFrame(rows, columns=cols)
     for c in ("credential", "reached_credential", "parent", "held_in", "chain"):
@@ -935,7 +934,7 @@ def _pivot_table(g: _Graph, chains, out):
     return df
 
 
-def _summary(out, roots, have_usage: bool):
+def _summary(out, roots, chains, have_usage: bool):
     """One row per credential: reach by data class, capability, pivot depth, used vs permitted."""
     import pandas as pd
 
@@ -949,8 +948,10 @@ def _summary(out, roots, have_usage: bool):
         s[f"n_{c}"] = counts[c]
     s["can_write"] = grp["access"].agg(lambda a: a.isin(["write", "admin"]).any())
     s["can_admin"] = grp["access"].agg(lambda a: (a == "admin").any())
-    s["max_hops"] = grp["hops"].max()
-    s["n_pivot_credentials"] = out[out["hops"] > 0].groupby("credential", observed=True)["acting_credential"].nunique()
+    # From the chains, not the rows: a pivot credential with no known grants still counts.
+    hops = pd.DataFrame([(root, hops) for root, _, hops, _, _ in chains], columns=["credential", "hops"])
+    s["max_hops"] = hops.groupby("credential")["hops"].max()
+    s["n_pivot_credentials"] = hops[hops["hops"] > 0].groupby("credential").size()
     s["approx"] = grp["approx"].any()
     if have_usage:
         s["n_used"] = res[res["used"].fillna(False).astype(bool)].groupby("credential", observed=True).size()

@@ -11,7 +11,12 @@
   each in the tool's own file format (gitleaks v8 JSON, TruffleHog v3 JSON lines,
   detect-secrets 1.x baseline, Nosey Parker 0.22 JSON lines, GitHub secret-scanning
   alerts), with the realistic gaps: each tool sees only some secrets.
-- ``<out>/ground_truth.json``: what was planted where, by fingerprint (never the value).
+- ``<out>/logs/cloudtrail/`` and ``<out>/timeline.csv``: the leaked key's use and the milestones.
+- ``<out>/inventory/``: IAM (get-account-authorization-details, list-access-keys, the credential
+  report) and the analyst's notes on where secrets live and which token scopes exist: the key's
+  blast radius, with a two-hop pivot (AWS key -> GitHub token -> Slack token).
+- ``<out>/ground_truth.json``: what was planted where, by fingerprint (never the value), the
+  usage and the blast radius an analyst should find.
 
 Every secret is obviously fake (it says ``LEAKLAB`` or ``FAKE``); none was ever live.
 
@@ -525,6 +530,186 @@ def _timeline(s: dict[str, Planted], log: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+ACCOUNT = "111122223333"
+_ARN = f"arn:aws:iam::{ACCOUNT}:"
+_SM_SECRET = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:ci/github-release-token-Xy12Ab"
+_SSM_PARAM = f"arn:aws:ssm:eu-west-1:{ACCOUNT}:parameter/prod/stripe-key"
+_KMS_KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/0f1e2d3c-4b5a-4c6d-8e7f-1eaf1ab0fa4e"
+_ORG, _OPS_REPO, _WORKSPACE = "github.com/leaklab-demo", "github.com/leaklab-demo/ops-config", "slack:T0LEAKLAB"
+
+
+def slack_bot_token(seed: int = SEED) -> str:
+    """A Slack bot token stored in another repository: never written anywhere, only its fingerprint."""
+    rnd = random.Random(seed * 31 + 5)
+    return "xoxb-LEAKLABFAKE-" + "".join(rnd.choice(string.digits) for _ in range(12))
+
+
+def _statement(sid: str, effect: str, action, resource) -> dict:
+    return {"Sid": sid, "Effect": effect, "Action": action, "Resource": resource}
+
+
+def _inventory(s: dict[str, Planted], seed: int) -> dict[str, object]:
+    """What the cloud and SaaS inventories say the leaked AWS key can reach (files by name).
+
+    The story: deploy-bot's key (leaked in the repo) may read a Secrets Manager secret that
+    holds the release bot's GitHub token; that token reads every repository of the org,
+    ops-config among them, which holds a Slack bot token: a two-hop pivot. The key may also
+    assume the release-signer role, which reads the Stripe key from SSM.
+    """
+    doc = {"Version": "2012-10-17"}
+    user = {
+        "Path": "/", "UserName": "deploy-bot", "UserId": "AIDALEAKLABFAKE0DEMO1", "Arn": _ARN + "user/deploy-bot",
+        "CreateDate": "2022-11-20T09:00:00+00:00",
+        "UserPolicyList": [{"PolicyName": "ci-secrets", "PolicyDocument": dict(doc, Statement=[
+            _statement("ReadReleaseToken", "Allow", "secretsmanager:GetSecretValue", _SM_SECRET),
+            _statement("AssumeSigner", "Allow", "sts:AssumeRole", _ARN + "role/release-signer"),
+        ])}],
+        "GroupList": ["deployers"], "AttachedManagedPolicies": [], "Tags": [{"Key": "team", "Value": "payments"}],
+    }
+    group = {"Path": "/", "GroupName": "deployers", "GroupId": "AGPALEAKLABFAKE0DEMO1", "Arn": _ARN + "group/deployers",
+             "CreateDate": "2022-11-20T09:00:00+00:00", "GroupPolicyList": [],
+             "AttachedManagedPolicies": [{"PolicyName": "DeployReleases", "PolicyArn": _ARN + "policy/DeployReleases"}]}
+    role = {
+        "Path": "/", "RoleName": "release-signer", "RoleId": "AROALEAKLABFAKE0DEMO1", "Arn": _ARN + "role/release-signer",
+        "CreateDate": "2022-10-01T08:00:00+00:00",
+        "AssumeRolePolicyDocument": dict(doc, Statement=[{"Effect": "Allow", "Principal": {"AWS": _ARN + "root"},
+                                                          "Action": "sts:AssumeRole"}]),
+        "InstanceProfileList": [],
+        "RolePolicyList": [{"PolicyName": "sign-and-pay", "PolicyDocument": dict(doc, Statement=[
+            _statement("StripeKey", "Allow", "ssm:GetParameter", _SSM_PARAM),
+            _statement("Sign", "Allow", "kms:Sign", _KMS_KEY),
+        ])}],
+        "AttachedManagedPolicies": [], "RoleLastUsed": {"LastUsedDate": "2023-03-01T12:00:00+00:00", "Region": "eu-west-1"},
+        "Tags": [],
+    }
+    policy = {
+        "PolicyName": "DeployReleases", "PolicyId": "ANPALEAKLABFAKE0DEMO1", "Arn": _ARN + "policy/DeployReleases",
+        "Path": "/", "DefaultVersionId": "v1", "AttachmentCount": 1, "PermissionsBoundaryUsageCount": 0,
+        "IsAttachable": True, "CreateDate": "2022-11-20T09:00:00+00:00", "UpdateDate": "2022-11-20T09:00:00+00:00",
+        "PolicyVersionList": [{"Document": dict(doc, Statement=[
+            _statement("Releases", "Allow", "s3:*", ["arn:aws:s3:::payments-releases", "arn:aws:s3:::payments-releases/*"]),
+            _statement("ListBuckets", "Allow", "s3:ListAllMyBuckets", "*"),
+            _statement("Exports", "Allow", "s3:GetObject", "arn:aws:s3:::payments-customer-exports/*"),
+            _statement("NoDeletes", "Deny", ["s3:DeleteObject", "s3:DeleteBucket"], "*"),
+        ]), "VersionId": "v1", "IsDefaultVersion": True, "CreateDate": "2022-11-20T09:00:00+00:00"}],
+    }
+    gaad = {"UserDetailList": [user], "GroupDetailList": [group], "RoleDetailList": [role], "Policies": [policy],
+            "IsTruncated": False}
+    keys = {"AccessKeyMetadata": [
+        {"UserName": "deploy-bot", "AccessKeyId": s["aws-key-id"].value, "Status": "Active",
+         "CreateDate": "2023-01-10T08:00:00+00:00"},
+    ]}
+    report = ("user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
+              "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,"
+              "access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,"
+              "access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,"
+              "cert_1_last_rotated,cert_2_active,cert_2_last_rotated\n"
+              f"<root_account>,{_ARN}root,2022-09-01T00:00:00+00:00,not_supported,2023-01-02T03:04:05+00:00,not_supported,"
+              "not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"
+              f"deploy-bot,{_ARN}user/deploy-bot,2022-11-20T09:00:00+00:00,false,N/A,N/A,N/A,false,true,"
+              "2023-01-10T08:00:00+00:00,2023-03-14T07:55:00+00:00,eu-west-1,s3,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n")
+    pat, stripe, slack = (fingerprint.sha256(v) for v in (s["github-pat"].value, s["stripe-live"].value,
+                                                          slack_bot_token(seed)))
+    analyst = f"""# Where the payments team keeps secrets, and what those resources hold (by fingerprint).
+# Written by the incident analyst from the AWS and GitHub consoles; no secret value here.
+resources:
+  - id: arn:aws:s3:::payments-releases
+    type: s3-bucket
+    data_class: internal
+    provider: aws
+  - id: arn:aws:s3:::payments-customer-exports
+    type: s3-bucket
+    data_class: restricted
+    provider: aws
+  - id: {_SM_SECRET}
+    type: secretsmanager-secret
+    data_class: secret
+    provider: aws
+    holds: [{pat}]              # the release bot's GitHub token
+    since: 2022-12-01T10:00:00Z
+  - id: {_SSM_PARAM}
+    type: ssm-parameter
+    data_class: secret
+    provider: aws
+    holds: [{stripe}]           # the Stripe live key
+    since: 2022-10-05T12:00:00Z
+  - id: {_KMS_KEY}
+    type: kms-key
+    data_class: restricted
+    provider: aws
+  - id: {_ORG}
+    type: organization
+    data_class: internal
+    provider: github
+    contains: [{REPO}, {_OPS_REPO}]
+  - id: {REPO}
+    type: repository
+    data_class: internal
+    provider: github
+  - id: {_OPS_REPO}
+    type: repository
+    data_class: confidential
+    provider: github
+    holds: [{slack}]            # the ops Slack bot token, in ops-config/.env
+    since: 2023-02-10T00:00:00Z
+  - id: {_WORKSPACE}
+    type: workspace
+    data_class: confidential
+    provider: slack
+"""
+    github = f"""# The release bot's token, as its X-OAuth-Scopes header showed it (verbatim).
+github_tokens:
+  - credential: {pat}
+    owner: release-bot
+    org: leaklab-demo
+    scopes: "repo, read:org"
+    since: 2022-12-01T10:00:00Z
+"""
+    slack_scopes = f"""# The ops bot's token, as auth.test and its X-OAuth-Scopes header showed it.
+slack_tokens:
+  - credential: {slack}
+    team_id: T0LEAKLAB
+    user_id: U0RELEASEBOT
+    scopes: "channels:history,chat:write,files:read"
+"""
+    return {"gaad.json": gaad, "list-access-keys.json": keys, "credential-report.csv": report,
+            "resources.yaml": analyst, "github-tokens.yaml": github, "slack-tokens.yaml": slack_scopes}
+
+
+def _blast_truth(s: dict[str, Planted], seed: int) -> dict:
+    """What the leaked AWS key reaches, written by hand from the story in :func:`_inventory`."""
+    key = "aws-key-id"
+    r = [
+        (key, 0, "arn:aws:s3:::payments-releases", "s3:*"),
+        (key, 0, "arn:aws:s3:::payments-releases", "s3:ListAllMyBuckets"),
+        (key, 0, "arn:aws:s3:::payments-customer-exports", "s3:GetObject"),
+        (key, 0, "arn:aws:s3:::payments-customer-exports", "s3:ListAllMyBuckets"),
+        (key, 0, _SM_SECRET, "secretsmanager:GetSecretValue"),
+        (key, 0, _ARN + "role/release-signer", "sts:AssumeRole"),
+        (key, 0, _SSM_PARAM, "ssm:GetParameter"),
+        (key, 0, _KMS_KEY, "kms:Sign"),
+    ]
+    for res in (_ORG, REPO, _OPS_REPO):
+        r += [("github-pat", 1, res, "repo"), ("github-pat", 1, res, "read:org")]
+    r += [("slack-bot", 2, _WORKSPACE, scope) for scope in ("channels:history", "chat:write", "files:read")]
+    fp = {"aws-key-id": fingerprint.sha256(s["aws-key-id"].value), "github-pat": fingerprint.sha256(s["github-pat"].value),
+          "stripe-live": fingerprint.sha256(s["stripe-live"].value), "slack-bot": fingerprint.sha256(slack_bot_token(seed))}
+    return {
+        "root": key,
+        "fingerprints": fp,
+        "reach": [{"acting": a, "hops": h, "resource": res, "permission": p} for a, h, res, p in r],
+        "partly_denied": [{"resource": "arn:aws:s3:::payments-releases", "permission": "s3:*", "by": "NoDeletes"}],
+        "pivots": [
+            {"reached": "github-pat", "hops": 1, "parent": key, "held_in": _SM_SECRET,
+             "exposed_from": "2023-01-16T16:45:00Z"},
+            {"reached": "stripe-live", "hops": 1, "parent": key, "held_in": _SSM_PARAM,
+             "exposed_from": "2023-01-16T16:45:00Z"},
+            {"reached": "slack-bot", "hops": 2, "parent": "github-pat", "held_in": _OPS_REPO,
+             "exposed_from": "2023-02-10T00:00:00Z"},
+        ],
+    }
+
+
 def _write_cloudtrail(root: Path, events: list[dict]) -> None:
     """Delivery files as CloudTrail writes them: gzipped {"Records": [...]}, one per hour."""
     import gzip
@@ -619,6 +804,13 @@ def build(out: str | os.PathLike = "data", seed: int = SEED) -> dict:
         shutil.rmtree(logs)
     _write_cloudtrail(logs, _access_logs(s, seed))
     (out / "timeline.csv").write_text(_timeline(s, b.log), encoding="utf-8")
+    inventory = out / "inventory"
+    inventory.mkdir(parents=True, exist_ok=True)
+    for name, content in _inventory(s, seed).items():
+        if isinstance(content, str):
+            (inventory / name).write_text(content, encoding="utf-8")
+        else:
+            _dump(inventory / name, content, indent=4)
     truth = {
         "seed": seed,
         "repository": REPO,
@@ -634,6 +826,7 @@ def build(out: str | os.PathLike = "data", seed: int = SEED) -> dict:
             "window": {"exposed_from": "2023-01-16T16:45:00Z", "detected": "2023-03-14T08:30:00Z",
                        "contained": "2023-03-21T09:00:00Z", "window_days": 64, "ttd_days": 57, "ttc_days": 7},
         },
+        "blast": _blast_truth(s, seed),
         "secrets": [
             dict(p.truth(), locations=[{"commit": sha, "file": path, "line": line} for sha, path, line, _ in p.added],
                  history=_provenance(p.id, b.log))

@@ -374,3 +374,60 @@ def test_access_levels(perm, level):
 ])
 def test_can_read(perm, readable):
     assert blast.can_read(perm) is readable
+
+
+# --------------------------------------------------------------------------- the demo's answer key
+
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def demo():
+    data = ROOT / "data"
+    truth = json.loads((data / "ground_truth.json").read_text())["blast"]
+    g = leaklab.load_inventory(data / "inventory")
+    windows = leaklab.exposure_windows(leaklab.load_timeline(data / "timeline.csv"), as_of="2023-07-01T00:00:00Z")
+    secrets = leaklab.dedupe(leaklab.load(data / "reports"))
+    return g, windows, secrets, truth
+
+
+def _name(cred, fps):
+    from leaklab.fingerprint import sha256
+
+    names = {v: k for k, v in fps.items()}
+    return names.get(cred) or names.get(sha256(cred))
+
+
+def test_demo_reach_equals_the_generators_answer_key(demo):
+    g, windows, secrets, truth = demo
+    fps = truth["fingerprints"]
+    r = leaklab.blast_radius(g, secrets[secrets["secret_sha256"] == fps["aws-key-id"]], windows=windows)
+    got = {(_name(a, fps), h, res, p) for a, h, res, p in
+           zip(r["acting_credential"], r["hops"], r["resource"], r["permission"])}
+    want = {(x["acting"], x["hops"], x["resource"], x["permission"]) for x in truth["reach"]}
+    assert got == want
+    denied = r[r["denied_in_part"]]
+    assert {(x, p) for x, p in zip(denied["resource"], denied["permission"])} == {
+        (d["resource"], d["permission"]) for d in truth["partly_denied"]}
+
+
+def test_demo_pivot_chain_equals_the_answer_key(demo):
+    g, windows, secrets, truth = demo
+    fps = truth["fingerprints"]
+    p = leaklab.blast_radius(g, secrets[secrets["secret_sha256"] == fps["aws-key-id"]], windows=windows, by="pivot")
+    got = [(_name(c, fps), h, _name(par, fps), held, str(t)) for c, h, par, held, t in
+           zip(p["reached_credential"], p["hops"], p["parent"], p["held_in"], p["exposed_from"])]
+    want = [(x["reached"], x["hops"], x["parent"], x["held_in"], str(pd.Timestamp(x["exposed_from"]))) for x in truth["pivots"]]
+    assert sorted(got) == sorted(want)
+    summary = leaklab.blast_radius(g, secrets[secrets["secret_sha256"] == fps["aws-key-id"]], by="credential").iloc[0]
+    assert summary["max_hops"] == 2 and summary["n_pivot_credentials"] == 3 and summary["can_admin"]
+
+
+def test_demo_scanner_findings_add_the_repository_pivot(demo):
+    g, windows, secrets, truth = demo
+    fps = truth["fingerprints"]
+    p = leaklab.blast_radius(g, secrets[secrets["secret_sha256"] == fps["aws-key-id"]], secrets=secrets, by="pivot")
+    # The GitHub token reads payments-api, where the scanners found the demo's other secrets.
+    assert "github.com/leaklab-demo/payments-api" in set(p["held_in"])
+    assert set(p.loc[p["held_in"] == "github.com/leaklab-demo/payments-api", "hops"]) == {2}
