@@ -327,7 +327,7 @@ class _Graph:
                 if dc[i] is not None:
                     self.data_class[t] = dc[i]
         if secrets is not None:
-            credentials |= self._holds_from_secrets(secrets)
+            credentials |= self._holds_from_secrets(secrets, credentials)
         self.credentials = sorted(credentials)
         for c in self.credentials:
             self.types[c] = "credential"
@@ -353,9 +353,17 @@ class _Graph:
                                | {c for v in self.contains.values() for c in v} | literal)
         self._service_of = [arn_service(r) for r in self.universe]
 
-    def _holds_from_secrets(self, secrets) -> set[str]:
-        """A repository where a scanner found secrets holds them."""
+    def _holds_from_secrets(self, secrets, known: set[str]) -> set[str]:
+        """A repository where a scanner found secrets holds them.
+
+        A secret the grants already name by its id (an access key id whose SHA-256 is the
+        secret's fingerprint) keeps that id, so it is one node, not two.
+        """
         import pandas as pd
+
+        from .fingerprint import sha256
+
+        alias = {sha256(c): c for c in known}
 
         if "repos" not in secrets.columns or "secret_id" not in secrets.columns:
             raise LeakLabError(reason="secrets: expected the frame leaklab.dedupe returns (secret_id, repos)")
@@ -364,6 +372,7 @@ class _Graph:
         for sid, repos, t in zip(_obj(secrets["secret_id"]), _obj(secrets["repos"]), times):
             if sid is None or repos is None:
                 continue
+            sid = alias.get(sid, sid)
             for repo in repos.split(","):
                 repo = repo.strip()
                 if repo and all(sid != c for c, _ in self.holds[repo]):

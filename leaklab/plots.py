@@ -272,3 +272,178 @@ def incident_timeline(events, ax=None):
     fig.autofmt_xdate()
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------- blast radius
+
+# Data classes from most to least sensitive, each with a fixed colour (red to green, grey).
+_CLASS_COLORS = {"secret": "#b2182b", "restricted": "#ef8a62", "confidential": "#fddbc7", "internal": "#d1e5f0",
+                 "public": "#67a9cf", "unclassified": "#bdbdbd"}
+_ACCESS_LEVEL = {"read": 1, "write": 2, "admin": 3}
+
+
+def _cred_label(c) -> str:
+    from .fingerprint import redact
+
+    return _safe(redact(c)) if isinstance(c, str) and len(c) >= 16 else _safe(c)
+
+
+def blast_reach(reach, ax=None, top: int = 20):
+    """Ranked bars: distinct resources each credential reaches (pivots included), stacked by data class.
+
+    ``reach`` is :func:`leaklab.blast_radius`'s per-resource frame; the ``top`` credentials
+    with the widest reach are shown, widest on top. Credential ids are shown as previews.
+    """
+    r = reach.drop_duplicates(["credential", "resource"])
+    table = (r.assign(data_class=r["data_class"].astype(object).fillna("unclassified"), credential=r["credential"].astype(object))
+             .groupby(["credential", "data_class"]).size().unstack(fill_value=0))
+    table = table.reindex(columns=[c for c in _CLASS_COLORS if c in table.columns])
+    table = table.loc[table.sum(axis=1).sort_values(kind="stable").index][-top:]
+    fig, ax = _figure(ax, height=0.45 * max(len(table), 3) + 1.8, width=9)
+    if not len(table):
+        ax.text(0.5, 0.5, "no reach to draw", ha="center", va="center")
+        ax.set_axis_off()
+    left = None
+    names = [_cred_label(c) for c in table.index]
+    for dc in table.columns:
+        ax.barh(names, table[dc], left=left, label=_safe(dc), color=_CLASS_COLORS[dc], edgecolor="grey", linewidth=0.5)
+        left = table[dc] if left is None else left + table[dc]
+    ax.set_title("Blast radius: resources each credential can reach (pivots included)")
+    ax.set_xlabel("distinct resources reachable (permitted, approx.)")
+    ax.set_ylabel("credential")
+    if len(table):
+        ax.legend(title="data class", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def blast_heatmap(reach, credential=None, ax=None, max_rows: int = 30):
+    """Resource x permission grid for one credential: cell colour is the access level
+    (read, write, admin), hatched where the grant is approximate; rows grouped by pivot hop.
+
+    ``credential``: which root to draw (default: the one with the widest reach).
+    """
+    import numpy as np
+    from matplotlib.colors import ListedColormap
+
+    r = reach
+    if credential is None and len(r):
+        credential = r.drop_duplicates(["credential", "resource"])["credential"].astype(object).value_counts().index[0]
+    r = r[r["credential"].astype(object) == credential]
+    r = r.assign(resource=r["resource"].astype(object), permission=r["permission"].astype(object))
+    order = r.sort_values(["hops", "resource"], kind="stable").drop_duplicates("resource")[["resource", "hops"]][:max_rows]
+    perms = sorted(set(r["permission"]))
+    grid = np.zeros((len(order), len(perms)))
+    approx = np.zeros_like(grid, dtype=bool)
+    pos = {p: i for i, p in enumerate(perms)}
+    rows = {res: i for i, res in enumerate(order["resource"])}
+    for res, p, acc, ap in zip(r["resource"], r["permission"], r["access"].astype(object), r["approx"]):
+        if res in rows:
+            level = _ACCESS_LEVEL.get(acc, 1)
+            i, j = rows[res], pos[p]
+            if level >= grid[i, j]:
+                grid[i, j], approx[i, j] = level, bool(ap)
+    fig, ax = _figure(ax, height=0.35 * max(len(order), 4) + 2.5, width=0.45 * max(len(perms), 6) + 6)
+    cmap = ListedColormap(["#ffffff", "#c6dbef", "#fdae6b", "#d7301f"])
+    ax.imshow(grid, cmap=cmap, vmin=0, vmax=3, aspect="auto")
+    for i, j in zip(*np.nonzero(approx)):
+        ax.add_patch(__import__("matplotlib.patches", fromlist=["Rectangle"]).Rectangle(
+            (j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="grey", linewidth=0))
+    from .blast import _label
+
+    ax.set_xticks(range(len(perms)), [_safe(p) for p in perms], rotation=40, ha="right", fontsize=8)
+    ax.set_yticks(range(len(order)), [f"{_safe(_label(res, {}))}  [hop {h}]" for res, h in zip(order["resource"], order["hops"])],
+                  fontsize=8)
+    ax.set_title(f"What {_cred_label(credential)} can do where (permitted, approx.)")
+    ax.set_xlabel("permission (action, scope)")
+    ax.set_ylabel("resource  [pivot hops from the leaked credential]")
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=cmap(k), label=name) for k, name in ((1, "read"), (2, "write"), (3, "admin"))]
+              + [Patch(facecolor="white", edgecolor="grey", hatch="///", label="approximate")],
+              loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def blast_graph(reach, credential=None, ax=None, max_resources: int = 40):
+    """Who reaches what: credential -> principal -> resource, left to right by pivot hop,
+    with the pivot path (resource that holds the next credential) drawn in red.
+
+    A layered layout (networkx ``multipartite_layout``) keeps the drawing the same on
+    every run. Credential ids are previews; resources are shown by the last part of the ARN.
+    """
+    import networkx as nx
+
+    from .blast import _label
+
+    r = reach
+    if credential is None and len(r):
+        credential = r["credential"].astype(object).iloc[0]
+    r = r[r["credential"].astype(object) == credential]
+    g = nx.DiGraph()
+    pivot_edges = set()
+
+    def node(kind, name, hop):
+        key = (kind, name)
+        if key not in g:
+            g.add_node(key, layer=3 * hop + {"credential": 0, "principal": 1, "resource": 2}[kind])
+        return key
+
+    kept = set(r.drop_duplicates("resource")["resource"].astype(object)[:max_resources])
+    for cred, hop, principal, res, holds in zip(r["acting_credential"].astype(object), r["hops"], r["principal"].astype(object),
+                                                r["resource"].astype(object), r["holds_secrets"]):
+        if res not in kept:
+            continue
+        c = node("credential", cred, hop)
+        p = node("principal", principal, hop) if isinstance(principal, str) else c
+        if p != c:
+            g.add_edge(c, p)
+        g.add_edge(p, node("resource", res, hop))
+    # Pivots: the resource that held each reached credential.
+    chains = r[r["hops"] > 0].drop_duplicates("acting_credential")
+    for cred, hop, path in zip(chains["acting_credential"].astype(object), chains["hops"], chains["pivot_path"].astype(object)):
+        steps = path.split(" → ") if isinstance(path, str) else []
+        holder = steps[-2] if len(steps) >= 2 else None
+        for (kind, name), data in list(g.nodes(data=True)):
+            if kind == "resource" and holder is not None and _label(name, {}) == holder and data["layer"] == 3 * (hop - 1) + 2:
+                e = ((kind, name), node("credential", cred, hop))
+                g.add_edge(*e)
+                pivot_edges.add(e)
+    fig, ax = _figure(ax, height=max(4.0, 0.32 * g.number_of_nodes() + 1.5), width=14)
+    if not g.number_of_nodes():
+        ax.text(0.5, 0.5, "no reach to draw", ha="center", va="center")
+        ax.set_axis_off()
+        return fig
+    order = sorted(g.nodes, key=lambda n: (g.nodes[n]["layer"], str(n[1])))
+    h = nx.DiGraph()
+    h.add_nodes_from((n, g.nodes[n]) for n in order)
+    h.add_edges_from(g.edges)
+    pos = nx.multipartite_layout(h, subset_key="layer")
+    colors = {"credential": "#d7301f", "principal": "#756bb1", "resource": "#3182bd"}
+    on_path = {n for e in pivot_edges for n in e}
+    nx.draw_networkx_edges(h, pos, ax=ax, edgelist=[e for e in h.edges if e not in pivot_edges], edge_color="#bbbbbb",
+                           arrows=True, arrowsize=8)
+    nx.draw_networkx_edges(h, pos, ax=ax, edgelist=sorted(pivot_edges), edge_color="#d7301f", width=2.5, arrows=True,
+                           arrowsize=14)
+    nx.draw_networkx_nodes(h, pos, ax=ax, node_size=[180 if n in on_path else 90 for n in h.nodes],
+                           node_color=[colors[n[0]] for n in h.nodes])
+    labels = {n: (_cred_label(n[1]) if n[0] == "credential" else _safe(_label(n[1], {}))) for n in h.nodes}
+    for n, (x, y) in pos.items():  # resources labelled to their right, the others above: fewer overlaps
+        right = n[0] == "resource"
+        ax.text(x + (0.015 if right else 0), y + (0 if right else 0.015), labels[n], fontsize=7,
+                ha="left" if right else "center", va="center" if right else "bottom",
+                color="#d7301f" if n in on_path else "black")
+    ax.set_title(f"Blast radius of {_cred_label(credential)}: credential → principal → resource, pivots in red")
+    ax.set_xlabel("left to right: the leaked credential, then each pivot hop")
+    ax.set_yticks([])
+    ax.set_xticks([])
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    from matplotlib.lines import Line2D
+
+    ax.legend(handles=[Line2D([], [], marker="o", linestyle="", color=c, label=k) for k, c in colors.items()]
+              + [Line2D([], [], color="#d7301f", linewidth=2.5, label="pivot: holds the next credential")],
+              loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    fig.tight_layout()
+    return fig

@@ -431,3 +431,11 @@ def test_demo_scanner_findings_add_the_repository_pivot(demo):
     # The GitHub token reads payments-api, where the scanners found the demo's other secrets.
     assert "github.com/leaklab-demo/payments-api" in set(p["held_in"])
     assert set(p.loc[p["held_in"] == "github.com/leaklab-demo/payments-api", "hops"]) == {2}
+
+
+def test_a_scanned_secret_named_by_id_in_the_grants_is_one_node(demo):
+    g, windows, secrets, truth = demo
+    fps = truth["fingerprints"]
+    p = leaklab.blast_radius(g, secrets[secrets["secret_sha256"] == fps["aws-key-id"]], secrets=secrets, by="pivot")
+    # The AWS key is in payments-api too, but it is the root: never reached again under its fingerprint.
+    assert fps["aws-key-id"] not in set(p["reached_credential"])

@@ -1,3 +1,4 @@
+import pytest
 import matplotlib
 
 matplotlib.use("Agg")
@@ -72,3 +73,56 @@ def test_tool_agreement_takes_findings_or_secrets_alike():
     f = _findings()
     a, b = plots.tool_agreement(f).axes[0], plots.tool_agreement(leaklab.dedupe(f)).axes[0]
     assert [t.get_text() for t in a.texts] == [t.get_text() for t in b.texts]
+
+
+def _all_text(fig):
+    return [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+
+
+@pytest.fixture(scope="module")
+def demo_reach():
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parent.parent / "data"
+    g = leaklab.load_inventory(data / "inventory")
+    secrets = leaklab.dedupe(leaklab.load(data / "reports"))
+    return leaklab.blast_radius(g, secrets)
+
+
+def test_blast_charts_are_labelled_and_show_no_whole_key_id(demo_reach):
+    key = next(c for c in demo_reach["credential"].astype(object) if c.startswith("AKIA"))
+    for fig in (plots.blast_reach(demo_reach), plots.blast_heatmap(demo_reach), plots.blast_graph(demo_reach)):
+        ax = fig.axes[0]
+        assert ax.get_title() and ax.get_xlabel()
+        text = " ".join(_all_text(fig))
+        assert key not in text and "AKIA…" in text
+        assert fig._repr_png_().startswith(b"\x89PNG")
+
+
+def test_blast_reach_stacks_distinct_resources_by_class(demo_reach):
+    fig = plots.blast_reach(demo_reach)
+    widths = {}
+    for bar in fig.axes[0].patches:
+        y = round(bar.get_y() + bar.get_height() / 2)
+        widths[y] = widths.get(y, 0) + bar.get_width()
+    per_cred = demo_reach.drop_duplicates(["credential", "resource"]).groupby("credential", observed=True).size()
+    assert sorted(widths.values()) == sorted(per_cred.tolist())
+
+
+def test_blast_graph_highlights_each_pivot(demo_reach):
+    from matplotlib.colors import to_hex
+    from matplotlib.patches import FancyArrowPatch
+
+    fig = plots.blast_graph(demo_reach)
+    arrows = [p for p in fig.axes[0].patches if isinstance(p, FancyArrowPatch)]
+    red = [p for p in arrows if to_hex(p.get_edgecolor()) == "#d7301f"]
+    assert len(red) == 2  # secret -> GitHub token, ops-config -> Slack token
+    assert len(arrows) > len(red)
+    text = " ".join(_all_text(fig))
+    assert "ops-config" in text and "secret:ci/github-release-token-Xy12Ab" in text
+
+
+def test_blast_charts_on_an_empty_reach():
+    empty = leaklab.schema.empty("reach")
+    for fn in (plots.blast_reach, plots.blast_graph):
+        assert "no reach" in " ".join(_all_text(fn(empty)))
