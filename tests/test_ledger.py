@@ -560,3 +560,37 @@ def test_a_writer_killed_mid_run_keeps_every_acknowledged_entry(tmp_path):
         e3 = Ledger(path).entries()
     assert e3["entry_id"].iloc[-1] == after["entry_id"].iloc[0] and e3["reason"].iloc[-1] == "after the crash"
     assert set(acked) <= set(e3["entry_id"])
+
+
+def test_labels_survive_a_rescan_of_the_demo_repository_after_lines_move(tmp_path):
+    """Issue 6: decisions join by fingerprint, so moving lines and files changes nothing."""
+    import subprocess
+
+    import leaklab
+
+    leaklab.demo.build(tmp_path / "demo")
+    repo = tmp_path / "demo" / "demo-repo"
+    before = leaklab.dedupe(leaklab.scan(repo, history=False, progress=False))
+    before = before[before["secret_id"].notna()]
+    ledger = leaklab.Ledger(tmp_path / "l.jsonl", analyst="ana")
+    labels = ["true_positive", "revoked", "rotated", "false_positive", "test_credential", "accepted_risk", "needs_info"]
+    want = {}
+    for i, sid in enumerate(sorted(before["secret_id"])):
+        want[sid] = labels[i % len(labels)]
+        ledger.record(sid, want[sid], "before the rescan", time="2023-03-01T00:00:00Z")
+
+    # Move every line down and one file elsewhere, as a later commit would.
+    files = sorted({f for fs in before["files"].dropna() for f in fs.split(", ")})
+    for f in files:
+        p = repo / f
+        p.write_text("# moved down by a new header\n" * 7 + p.read_text())
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "core.hooksPath=/dev/null"]
+    subprocess.run(git + ["mv", files[0], "moved-" + files[0].replace("/", "-")], check=True)
+    subprocess.run(git + ["commit", "-qam", "move things"], check=True)
+
+    after = leaklab.dedupe(leaklab.scan(repo, history=False, progress=False))
+    after = after[after["secret_id"].notna()]
+    assert set(after["files"]) != set(before["files"])  # the locations really moved
+    applied = ledger.apply(after)
+    got = dict(zip(applied["secret_id"], applied["triage_label"]))
+    assert got == want
