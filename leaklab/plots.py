@@ -391,8 +391,8 @@ def blast_graph(reach, credential=None, ax=None, max_resources: int = 40):
         return key
 
     kept = set(r.drop_duplicates("resource")["resource"].astype(object)[:max_resources])
-    for cred, hop, principal, res, holds in zip(r["acting_credential"].astype(object), r["hops"], r["principal"].astype(object),
-                                                r["resource"].astype(object), r["holds_secrets"]):
+    for cred, hop, principal, res in zip(r["acting_credential"].astype(object), r["hops"], r["principal"].astype(object),
+                                         r["resource"].astype(object)):
         if res not in kept:
             continue
         c = node("credential", cred, hop)
