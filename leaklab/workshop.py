@@ -1,11 +1,11 @@
 """Self-checks for the workshop notebooks: is the learner's answer right, and if not, a hint.
 
-Each scenario (:mod:`leaklab.scenarios`) writes ``answers.json`` with its quiz: a list of
-``{"id", "question", "answer", "hint"}``. :func:`check` compares a learner's answer with
+Each scenario (:mod:`leaklab.scenarios`) writes ``answers.json`` with its ``quiz``: a list
+of ``{"id", "question", "answer", "hint"}``. :func:`check` compares a learner's answer with
 the key, forgivingly (case, spacing, order of a list, a number given as text), and says
 so in one line, never revealing the answer itself.
 
-    >>> key = {"questions": [{"id": "q1", "question": "How many days?", "answer": 57, "hint": "ttd_days_min"}]}
+    >>> key = {"quiz": [{"id": "q1", "question": "How many days?", "answer": 57, "hint": "ttd_days_min"}]}
     >>> check("q1", 57, key=key)
     ✔ q1: right.
     >>> check("q1", "56", key=key)
@@ -57,7 +57,11 @@ def answers(scenario: str, root: str | Path = DEFAULT_ROOT) -> dict:
 
 def questions(scenario: str, root: str | Path = DEFAULT_ROOT) -> list[dict]:
     """The quiz of a scenario, without the answers (for the exercise notebooks)."""
-    return [{k: v for k, v in q.items() if k != "answer"} for q in answers(scenario, root).get("questions", [])]
+    return [{k: v for k, v in q.items() if k != "answer"} for q in _quiz(answers(scenario, root))]
+
+
+def _quiz(key: dict) -> list[dict]:
+    return key.get("quiz", [])
 
 
 def check(question: str, answer, *, scenario: str | None = None, root: str | Path = DEFAULT_ROOT,
@@ -73,9 +77,9 @@ def check(question: str, answer, *, scenario: str | None = None, root: str | Pat
         if scenario is None:
             raise LeakLabError(reason="check: give scenario= (or key=)")
         key = answers(scenario, root)
-    entry = next((q for q in key.get("questions", []) if q.get("id") == question), None)
+    entry = next((q for q in _quiz(key) if q.get("id") == question), None)
     if entry is None:
-        known = ", ".join(q.get("id", "?") for q in key.get("questions", []))
+        known = ", ".join(q.get("id", "?") for q in _quiz(key))
         raise LeakLabError(reason=f"check: no question {question!r}; known: {known}")
     hint = str(entry.get("hint", ""))
     if answer is None:

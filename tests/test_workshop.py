@@ -9,7 +9,7 @@ import pytest
 from leaklab import workshop
 from leaklab.errors import LeakLabError
 
-KEY = {"questions": [
+KEY = {"quiz": [
     {"id": "days", "question": "How many days?", "answer": 64, "hint": "window_days_min"},
     {"id": "ips", "question": "Which addresses?", "answer": ["203.0.113.66", "192.0.2.45"], "hint": "suspicious"},
     {"id": "who", "question": "Who committed it?", "answer": "Bob Okafor", "hint": "introduced_author"},
