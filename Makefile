@@ -13,9 +13,11 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[test]"
 	rm -f $(VENV)/.installed-* && touch $@
 
-# Prepare the demo incident: scanner reports in data/ and the demo git repository.
+# Prepare the demo incident (scanner reports in data/, the demo git repository) and the
+# four workshop scenarios (data/scenarios/<name>/, generated, not committed).
 data: $(STAMP)
 	$(BIN)/leaklab demo data
+	$(BIN)/python -m leaklab.scenarios all data/scenarios
 
 # JupyterLab on notebooks/. --allow-root: containers run as root and JupyterLab
 # refuses root without it; it changes nothing for other users.
@@ -42,4 +44,4 @@ lock:
 	build/lockenv/bin/pip freeze --exclude-editable | grep -v '^leaklab' > requirements.lock
 
 clean:
-	rm -rf $(VENV) build data/demo-repo
+	rm -rf $(VENV) build data/demo-repo data/scenarios

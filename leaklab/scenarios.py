@@ -1070,10 +1070,15 @@ def build_all(out: str | os.PathLike, seed: int = SEED) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) not in (2, 3) or args[0] not in SCENARIOS:
-        print(f"usage: python -m leaklab.scenarios {{{','.join(SCENARIOS)}}} OUT [SEED]", file=sys.stderr)
+    if len(args) not in (2, 3) or (args[0] not in SCENARIOS and args[0] != "all"):
+        print(f"usage: python -m leaklab.scenarios {{{','.join(SCENARIOS)},all}} OUT [SEED]", file=sys.stderr)
         return 2
-    answers = build(args[0], args[1], int(args[2]) if len(args) == 3 else SEED)
+    seed = int(args[2]) if len(args) == 3 else SEED
+    if args[0] == "all":  # OUT/<name>/ for each
+        built = build_all(args[1], seed)
+        print(f"{len(built)} workshop scenarios written to {args[1]}: {', '.join(built)}")
+        return 0
+    answers = build(args[0], args[1], seed)
     print(f"{args[0]}: {len(answers['secrets'])} leaked credentials written to {args[1]}")
     return 0
 
