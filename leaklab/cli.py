@@ -1,7 +1,9 @@
 """The ``leaklab`` command: the same verbs as the package, for scripts and CI.
 
 Exit codes: 0 success, 2 usage error, 3 bad input (the message names file and record),
-1 anything unexpected.
+1 anything unexpected. Tables go to stdout (or ``--output``) as csv, json lines, markdown
+or parquet; credential ids are whole in the machine formats and previews in markdown (or
+anywhere with ``--redact``). Warnings and progress bars (only on a terminal) go to stderr.
 
     >>> main(["formats", "--format", "csv"])  # doctest: +ELLIPSIS
     format,tool,description
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
 OUTPUTS = ("csv", "json", "markdown", "parquet")
@@ -23,14 +26,26 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="leaklab",
         description="Investigate leaked secrets: load scanner reports, scan repositories, trace secrets "
-        "through git history, and build the demo incident.",
+        "through git history, measure exposure windows, find uses in access logs, map what a credential can "
+        "reach, write the incident report, and build the demo incident. `leaklab COMMAND --help` says what "
+        "each command reads and writes.",
         epilog="Exit codes: 0 ok, 2 usage, 3 bad input (file and record named), 1 unexpected error.",
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def output_options(q):
-        q.add_argument("--format", choices=OUTPUTS, default="csv", help="output format (default: csv)")
+        q.add_argument("--format", choices=OUTPUTS, default="csv", help="output format (default: csv); markdown shows "
+                       "credential ids as previews (AKIA…EF), csv/json/parquet keep them whole for joining")
         q.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output (parquet needs a file)")
+        q.add_argument("--redact", action="store_true", help="show credential ids as previews in every format, "
+                       "not only markdown (for tables that will be shared)")
+
+    def time_options(q, as_of=True):
+        if as_of:
+            q.add_argument("--as-of", metavar="T", help="end open windows here: a day (2023-07-01, 00:00 UTC) or a time "
+                           "with a zone (2023-07-01T12:00:00Z); default: now. Fix it for reproducible output")
+        q.add_argument("--tz", metavar="ZONE", help="zone for timeline times of day written without one "
+                       "(UTC, Europe/Berlin); without it such times are refused")
 
     q = sub.add_parser("load", help="read scanner reports into the findings table (secrets redacted)",
                        description="Read scanner reports (files, directories, globs) into one findings table. "
@@ -59,14 +74,94 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--by", choices=("secret", "ref"), default="secret", help="one row per secret (default) or per secret and branch")
     output_options(q)
 
-    q = sub.add_parser("formats", help="list the input formats leaklab reads")
+    q = sub.add_parser("windows", help="exposure windows: how long each credential was exposed, from breach timelines",
+                       description="Read breach timelines (CSV, JSON, JSON lines or YAML; each event has a time, a kind "
+                       "such as pushed/detected/revoked, and a credential or incident) and report one exposure window "
+                       "per credential: exposed from, detected, contained, and day counts (whole calendar days, UTC, "
+                       "end minus start). A date known only to the month gives a min..max range. Windows with no "
+                       "containment are open and measured to --as-of.")
+    q.add_argument("timelines", nargs="+", metavar="TIMELINE", help="timeline files (format from the extension)")
+    time_options(q)
     output_options(q)
 
-    q = sub.add_parser("demo", help="write the seeded demo incident (repository, scanner reports, ground truth)")
+    q = sub.add_parser("usage", help="uses of each credential inside its exposure window, flagged when suspicious",
+                       description="Read access logs (AWS CloudTrail, GitHub audit log, GCP, Azure, Slack, Okta; files, "
+                       "directories, gzip, tar and zip) and keep each credential's events inside its exposure window "
+                       "(windows from --timeline, as `leaklab windows` computes them). A use is flagged when its IP or "
+                       "user agent was never seen before the window began, or is outside --known-sources. Output: one "
+                       "row per use, or per window with --by window; --derived lists instead the windows of credentials "
+                       "the leaked ones minted (AssumeRole, GetSessionToken, CreateAccessKey...).")
+    q.add_argument("logs", nargs="+", metavar="LOGS", help="access-log files, directories or globs")
+    q.add_argument("--timeline", action="append", metavar="FILE", help="breach timeline giving the windows (required; "
+                   "repeat for several files); credentials must be named as the logs name them (access key ids...)")
+    time_options(q)
+    q.add_argument("--by", choices=("use", "window"), help="one row per use (default) or per window with counts")
+    q.add_argument("--known-sources", nargs="+", action="extend", metavar="SOURCE", help="IPs, CIDR ranges "
+                   "(198.51.100.0/24) or user agents the owner is known to use; other sources are flagged unknown_source")
+    q.add_argument("--derived", action="store_true", help="print the windows of credentials minted inside the "
+                   "windows (recursively) instead of the uses")
+    output_options(q)
+
+    q = sub.add_parser("blast", help="what each credential can reach (permitted, approx.), pivots through held secrets included",
+                       description="Read permission inventories (IAM snapshots, credential reports, trufflehog analyze, "
+                       "GitHub and Slack token notes, analyst YAML/CSV; see leaklab.inventory.formats()) and list what "
+                       "each credential may reach: resource, permission, access level, data class, and the credentials "
+                       "it pivots to through resources that hold secrets. Results are permitted (approx.), never "
+                       "effective: conditions, boundaries and SCPs are noted, not evaluated. Starts from --credential; "
+                       "else from the credentials the --reports found; else from every credential in the inventories.",
+                       epilog="Give INVENTORY before the options that take several values (--credential, --reports, "
+                       "--logs), or end those with --.")
+    q.add_argument("inventories", nargs="+", metavar="INVENTORY", help="inventory files, directories or globs")
+    q.add_argument("--credential", nargs="+", action="extend", metavar="ID", help="start from these: ids as the "
+                   "inventories name them, their SHA-256, or a secret_id/secret_sha256/secret_sha1 from --reports")
+    q.add_argument("--reports", nargs="+", action="extend", metavar="REPORT", help="scanner reports: each repository "
+                   "holds the secrets found in it (pivots), and the credentials they found are the default start")
+    q.add_argument("--timeline", action="append", metavar="FILE", help="breach timeline: each row gets exposed_from")
+    time_options(q, as_of=False)
+    q.add_argument("--logs", nargs="+", action="extend", metavar="LOGS", help="access logs: rows that a successful "
+                   "logged call matches get used and n_uses")
+    q.add_argument("--by", choices=("resource", "credential", "pivot"), default="resource", help="one row per "
+                   "(credential, resource, permission) (default), a summary per credential, or one row per pivot")
+    q.add_argument("--max-hops", type=_hops, metavar="N", help="follow at most N pivots (default: all)")
+    output_options(q)
+
+    q = sub.add_parser("report", help="write the post-incident report (HTML and Markdown) from the investigation's inputs",
+                       description="Read the scanner reports and whatever else the investigation has (the repository, "
+                       "a breach timeline, access logs, permission inventories, the triage ledger) and write a "
+                       "self-contained HTML report and its Markdown twin: what leaked, timeline, exposure windows, "
+                       "usage, blast radius, triage decisions, remediation checklist and closure criteria. Sections "
+                       "appear only for the inputs given; secrets and credential ids appear as previews only.")
+    q.add_argument("reports", nargs="+", metavar="REPORT", help="scanner reports (files, directories, globs)")
+    q.add_argument("--output", "-o", required=True, metavar="STEM", help="write STEM.html, STEM.md and the "
+                   "Markdown's figures STEM-<figure>.png (an existing directory means DIR/report)")
+    q.add_argument("--title", default="Leaked secrets: post-incident report", help="the report's title")
+    q.add_argument("--repo", help="the scanned repository: who introduced each secret, is it still at HEAD")
+    q.add_argument("--timeline", action="append", metavar="FILE", help="breach timeline: timeline and exposure "
+                   "windows sections (repeat for several files)")
+    time_options(q)
+    q.add_argument("--logs", nargs="+", action="extend", metavar="LOGS", help="access logs: usage section (with "
+                   "--timeline: uses inside the windows, and windows of credentials the leaked ones minted)")
+    q.add_argument("--inventory", nargs="+", action="extend", metavar="INVENTORY", help="permission inventories: "
+                   "blast radius of the reported credentials (or of --credential)")
+    q.add_argument("--credential", nargs="+", action="extend", metavar="ID", help="with --inventory: start the "
+                   "blast radius from these (as for `leaklab blast`)")
+    q.add_argument("--ledger", metavar="FILE", help="the triage ledger: decisions and remediation state")
+
+    q = sub.add_parser("formats", help="list the input formats leaklab reads",
+                       description="List the scanner-report formats `leaklab load` reads (format name, tool, "
+                       "description); any of them can be forced with --input-format.")
+    output_options(q)
+
+    q = sub.add_parser("demo", help="write the seeded demo incident (repository, scanner reports, ground truth)",
+                       description="Write the demo incident into a directory: a git repository with planted fake "
+                       "secrets, what five scanners report for it, CloudTrail logs, a breach timeline and the answer key "
+                       "(ground_truth.json, fingerprints only). The same seed gives the same files.")
     q.add_argument("out", nargs="?", default="data", help="output directory (default: data)")
     q.add_argument("--seed", type=int, default=None, help="scenario seed (default: the workshop's)")
 
-    q = sub.add_parser("run-notebooks", help="execute notebooks headless and save them with outputs")
+    q = sub.add_parser("run-notebooks", help="execute notebooks headless and save them with outputs",
+                       description="Run every .ipynb in SRC top to bottom without a browser and write the executed "
+                       "copies, outputs included, to DEST.")
     q.add_argument("src", help="directory of .ipynb files")
     q.add_argument("dest", help="directory for the executed copies")
     q.add_argument("--timeout", type=int, default=600, help="seconds per cell (default: 600)")
@@ -78,12 +173,93 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _parser().parse_args(argv)
     try:
-        return _COMMANDS[args.command](args)
+        with _warnings_to_stderr():
+            return _COMMANDS[args.command](args)
+    except _UsageError as e:
+        print(f"leaklab {args.command}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
     except LeakLabError as e:
         print(f"leaklab: error: {e}", file=sys.stderr)
         return EXIT_INPUT
     except BrokenPipeError:  # `leaklab load ... | head` is fine
         return EXIT_OK
+
+
+class _UsageError(Exception):
+    """Arguments that parse but do not fit together (exit 2); the message says what to add or drop."""
+
+
+def _hops(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError("must be a whole number of pivots, 0 or more")
+    return n
+
+
+@contextmanager
+def _warnings_to_stderr():
+    """LeakLabWarnings (skipped records, notes, inconsistent timelines) as one ``leaklab: warning:``
+    line each on stderr, instead of Python's file:line form; other warnings pass through."""
+    import warnings
+
+    from .errors import LeakLabWarning
+
+    others: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", LeakLabWarning)
+            try:
+                yield
+            finally:
+                for w in caught:
+                    if issubclass(w.category, LeakLabWarning):
+                        print(f"leaklab: warning: {w.message}", file=sys.stderr)
+                    else:
+                        others.append(w)
+    finally:
+        for w in others:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _show_progress() -> bool:
+    """Progress bars are for a person watching: only when stderr is a terminal."""
+    return sys.stderr.isatty()
+
+
+@contextmanager
+def _progress(desc: str):
+    """A tqdm bar on stderr over the files that ``load``, ``load_access_logs`` and
+    ``load_inventory`` read inside this block.
+
+    Those verbs take no progress callback, and each must read all its files in one call (log
+    duplicates and minted keys are linked across files, inventory names resolved across
+    them), so the bar wraps the file list they get from ``readers.expand``, and only while a
+    terminal is watching; otherwise nothing is touched.
+    """
+    if not _show_progress():
+        yield
+        return
+    from tqdm import tqdm
+
+    from . import readers
+
+    original, bars = readers.expand, []
+
+    def expand(paths):
+        bar = tqdm(original(paths), desc=desc, unit="file", file=sys.stderr, leave=False, dynamic_ncols=True)
+        bars.append(bar)
+        return bar
+
+    readers.expand = expand
+    try:
+        yield
+    finally:
+        readers.expand = original
+        for bar in bars:
+            bar.close()
 
 
 def _load(args) -> int:
@@ -95,7 +271,8 @@ def _load(args) -> int:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LeakLabWarning)  # skips are reported below, one per line
-        df = readers.load(args.paths, format=args.input_format, lenient=args.lenient)
+        with _progress("reading reports"):
+            df = readers.load(args.paths, format=args.input_format, lenient=args.lenient)
     for s in df.attrs.get("skipped", []):
         print(f"leaklab: skipped {s['file']} {s['record'] or ''}: {s['reason']}", file=sys.stderr)
     if args.dedupe:
@@ -107,7 +284,7 @@ def _scan(args) -> int:
     from .dedupe import dedupe
     from .scan import scan
 
-    df = scan(args.repo, history=not args.no_history, rules=args.rules, progress=sys.stderr.isatty())
+    df = scan(args.repo, history=not args.no_history, rules=args.rules, progress=_show_progress())
     return _write(dedupe(df) if args.dedupe else df, args)
 
 
@@ -116,8 +293,232 @@ def _history(args) -> int:
     from .history import history
     from .scan import scan
 
-    found = readers.load(args.reports) if args.reports else scan(args.repo, progress=sys.stderr.isatty())
-    return _write(history(args.repo, found, by=args.by, progress=sys.stderr.isatty()), args)
+    if args.reports:
+        with _progress("reading reports"):
+            found = readers.load(args.reports)
+    else:
+        found = scan(args.repo, progress=_show_progress())
+    return _write(history(args.repo, found, by=args.by, progress=_show_progress()), args)
+
+
+def _windows(args) -> int:
+    return _write(_exposure_windows(args.timelines, args.tz, _as_of(args)), args)
+
+
+def _usage(args) -> int:
+    from .logs import load_access_logs
+    from .usage import derived_windows, usage_in_windows
+
+    if not args.timeline:
+        raise _UsageError("needs --timeline FILE: uses are counted inside the exposure windows a breach timeline "
+                          "gives (see `leaklab windows --help`)")
+    if args.derived and (args.by or args.known_sources):
+        raise _UsageError("--derived lists minted credentials' windows; --by and --known-sources apply to uses: drop "
+                          "them, or drop --derived")
+    as_of = _as_of(args)
+    windows = _exposure_windows(args.timeline, args.tz, as_of)
+    with _progress("reading access logs"):
+        logs = load_access_logs(args.logs)
+    if args.derived:
+        return _write(derived_windows(windows, logs, as_of=as_of), args)
+    return _write(usage_in_windows(windows, logs, known_sources=args.known_sources, by=args.by or "use"), args)
+
+
+def _blast(args) -> int:
+    from .blast import blast_radius
+    from .inventory import load_inventory
+
+    _check_tz(args.tz)
+    with _progress("reading inventories"):
+        grants = load_inventory(args.inventories)
+    secrets = None
+    if args.reports:
+        from . import readers
+        from .dedupe import dedupe
+
+        with _progress("reading reports"):
+            secrets = dedupe(readers.load(args.reports))
+    roots = _blast_roots(grants, args.credential, secrets, args.inventories)
+    windows = _exposure_windows(args.timeline, args.tz, None) if args.timeline else None
+    usage = None
+    if args.logs:
+        from .logs import load_access_logs
+
+        with _progress("reading access logs"):
+            usage = load_access_logs(args.logs)
+    return _write(blast_radius(grants, roots, secrets=secrets, windows=windows, usage=usage, by=args.by,
+                               max_hops=args.max_hops), args)
+
+
+def _report(args) -> int:
+    import os
+
+    import pandas as pd
+
+    from . import readers
+    from .dedupe import dedupe
+    from .errors import LeakLabError
+    from .report import report
+
+    if args.credential and not args.inventory:
+        raise _UsageError("--credential picks where the blast radius starts: give --inventory too, or drop it")
+    if args.ledger and not os.path.isfile(args.ledger):  # a Ledger on a new path would start an empty file
+        raise LeakLabError(args.ledger, reason="no such ledger file (record decisions with leaklab.Ledger first)")
+    as_of = _as_of(args)
+    with _progress("reading reports"):
+        findings = readers.load(args.reports)
+    secrets = dedupe(findings)
+    history = None
+    if args.repo:
+        from .history import history as history_of
+
+        history = history_of(args.repo, findings, progress=_show_progress())
+    events = windows = usage = reach = None
+    if args.timeline:
+        from .exposure import exposure_windows
+
+        events = _events(args.timeline, args.tz)
+        windows = exposure_windows(events, as_of=as_of)
+    if args.logs:
+        from .logs import load_access_logs
+
+        with _progress("reading access logs"):
+            usage = load_access_logs(args.logs)
+        if windows is not None:
+            from .usage import derived_windows
+
+            derived = derived_windows(windows, usage, as_of=as_of)
+            if len(derived):
+                windows = pd.concat([windows, derived], ignore_index=True)
+    if args.inventory:
+        from .blast import blast_radius
+        from .inventory import load_inventory
+
+        with _progress("reading inventories"):
+            grants = load_inventory(args.inventory)
+        roots = _blast_roots(grants, args.credential, secrets, args.inventory)
+        reach = blast_radius(grants, roots, secrets=secrets, windows=windows, usage=usage)
+    r = report(args.output, title=args.title, secrets=secrets, findings=findings, history=history, windows=windows,
+               usage=usage, reach=reach, ledger=args.ledger, events=events, as_of=as_of)
+    print(f"leaklab: report written to {r.html} and {r.markdown}", file=sys.stderr)
+    print(f"leaklab: {r.closure.verdict()}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _blast_roots(grants, ids, secrets, inventories):
+    """The credential ids to start from, as the inventories name them; ``None`` for all of them.
+
+    An id given with --credential may be the inventory's id, its SHA-256, or a secret from the
+    reports (secret_id, secret_sha256, secret_sha1) whose id or SHA-256 matches a credential
+    of the inventories. Without --credential, the reports' secrets that match are the start.
+    """
+    from .blast import _Graph
+    from .errors import LeakLabError
+    from .fingerprint import sha256
+
+    known = _Graph(grants).credentials  # blast_radius's own notion of a credential in these grants
+    files = ", ".join(map(str, inventories))
+    if not known:
+        raise LeakLabError(files, reason="the inventories name no credential (no key, token or held secret): "
+                           "nothing to start from")
+    hashes = {c: sha256(c) for c in known}  # a scanner's secret_sha256 of an access key id names that key
+
+    def matches(want: set) -> list:
+        return [c for c in known if c in want or hashes[c] in want]
+
+    def report_ids(mask) -> set:
+        rows = secrets[mask.fillna(False)]
+        return set(rows["secret_id"].dropna()) | set(rows["secret_sha256"].dropna())
+
+    if not ids:
+        if secrets is None:
+            return None
+        roots = matches(report_ids(secrets["secret_id"].notna()))
+        if not roots:
+            raise LeakLabError(files, reason=f"none of the {len(secrets)} secrets in --reports is a credential of "
+                               f"the inventories (matched on id and SHA-256); they know {_ids(known)}: pick with "
+                               "--credential")
+        return roots
+    roots, missing = [], []
+    for i in ids:
+        want = {i}
+        if secrets is not None:
+            want |= report_ids((secrets["secret_id"] == i) | (secrets["secret_sha256"] == i)
+                               | (secrets["secret_sha1"] == i) | (secrets["secret_id"] == f"sha1:{i}"))
+        found = matches(want)
+        roots += found
+        if not found:
+            missing.append(i)
+    if missing:
+        how = "by id or SHA-256, directly or through a secret in --reports" if secrets is not None else "by id or SHA-256"
+        raise LeakLabError(files, reason=f"--credential {_ids(missing)}: matches no credential of the inventories "
+                           f"({how}); they know {_ids(known)}")
+    return list(dict.fromkeys(roots))
+
+
+def _ids(values, limit: int = 10) -> str:
+    """Credential ids for a message, as previews (a message must not print a whole key id)."""
+    import pandas as pd
+
+    from .fingerprint import redacted
+
+    shown = redacted(pd.DataFrame({"credential": list(values)[:limit]}))["credential"].tolist()
+    more = f" and {len(values) - limit} more" if len(values) > limit else ""
+    return ", ".join(map(str, shown)) + more
+
+
+def _exposure_windows(timelines, tz, as_of):
+    """Windows from one or more timeline files, read as one timeline."""
+    from .exposure import exposure_windows
+
+    return exposure_windows(_events(timelines, tz), as_of=as_of)
+
+
+def _events(timelines, tz):
+    """One events frame from one or more timeline files."""
+    import pandas as pd
+
+    from .errors import LeakLabError
+    from .timeline import load_timeline
+
+    _check_tz(tz)
+    events = []
+    for t in timelines:
+        try:
+            events.append(load_timeline(t, tz=tz))
+        except LeakLabError as e:  # the library says "pass tz="; here it is an option
+            raise type(e)(e.file, e.record, e.reason.replace("pass tz=", "give --tz ZONE")) from None
+    if len(events) == 1:
+        return events[0]
+    return pd.concat(events, ignore_index=True).sort_values(["time", "kind"], kind="stable", ignore_index=True)
+
+
+def _check_tz(tz) -> None:
+    if tz is None:
+        return
+    import pandas as pd
+
+    try:
+        pd.Timestamp("2000-01-01").tz_localize(tz)
+    except (LookupError, ValueError, TypeError, OSError):  # zoneinfo's not-found error is a KeyError
+        raise _UsageError(f"--tz: unknown time zone {tz!r}; give a name such as UTC or Europe/Berlin") from None
+
+
+def _as_of(args):
+    """--as-of as a UTC timestamp (None: now). A day means its start, 00:00 UTC."""
+    if args.as_of is None:
+        return None
+    from .timeline import parse_when
+
+    _check_tz(args.tz)
+    try:
+        t, _, precision = parse_when(args.as_of, args.tz)
+    except ValueError as e:
+        why = "a time of day needs a zone (Z, +02:00) or --tz" if "zone" in str(e) else str(e)
+        raise _UsageError(f"--as-of: {why}; e.g. 2023-07-01 or 2023-07-01T12:00:00Z") from None
+    if precision in ("month", "year"):
+        raise _UsageError("--as-of needs a day or a time, e.g. 2023-07-01 or 2023-07-01T12:00:00Z")
+    return t
 
 
 def _formats(args) -> int:
@@ -159,28 +560,89 @@ def _fail(msg: str) -> int:
 
 
 def _write(df, args) -> int:
+    """Write a frame in the chosen format.
+
+    Credential ids (access key ids, token ids) stay whole in csv, json and parquet: those are
+    for joining with other data. Markdown is for people and screens, so it always shows them
+    as previews (:func:`_previews`); ``--redact`` does the same for every format.
+    """
+    from pathlib import Path
+
     fmt, out = args.format, args.output
+    if fmt == "parquet" and not out:
+        print("leaklab: error: --format parquet needs --output FILE", file=sys.stderr)
+        return EXIT_USAGE
     df = df.drop(columns=[c for c in ("secret",) if c in df.columns])
+    df.attrs = {}  # parquet would store attrs (skip lists...) as metadata; the table is the output
+    redact = fmt == "markdown" or getattr(args, "redact", False)
+    if fmt != "parquet" or redact:  # parquet keeps categoricals (dictionary columns); the rest want values
+        df = _plain(df)
+    if redact:
+        df = _previews(df)
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
     if fmt == "parquet":
-        if not out:
-            print("leaklab: error: --format parquet needs --output FILE", file=sys.stderr)
-            return EXIT_USAGE
         df.to_parquet(out, index=False)
         return EXIT_OK
     if fmt == "csv":
         text = _defuse_formulas(df).to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
     elif fmt == "json":
-        text = df.to_json(orient="records", date_format="iso", lines=True)
+        text = df.to_json(orient="records", date_format="iso", lines=True) if len(df) else ""  # not one blank line
     else:
         text = markdown_table(df)
     if out:
-        from pathlib import Path
-
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def _plain(df):
+    """Categorical columns (``blast_radius`` returns many) as plain columns of their values, so the
+    CSV formula guard, redaction and every writer treat them like any other text column.
+
+        >>> import pandas as pd
+        >>> str(_plain(pd.DataFrame({"r": pd.Categorical(["=1+1", None])}))["r"].dtype)
+        'string'
+    """
+    import pandas as pd
+
+    cats = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
+    if not cats:
+        return df
+    df = df.copy()
+    for c in cats:
+        values = df[c].astype(df[c].cat.categories.dtype)
+        df[c] = values.astype("string") if pd.api.types.is_string_dtype(values.dtype) else values
+    return df
+
+
+# AWS access key ids (long-term AKIA, temporary ASIA, ...), wherever they sit in a text cell: a log's
+# resource, a note. A longer run of the same alphabet is shortened whole: better too much than a key id.
+_AWS_KEY_ID = r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16,}"
+
+
+def _previews(df):
+    """A copy for display: credential id columns as previews (:func:`leaklab.redacted`), and any
+    AWS access key id left whole in another text column shortened the same way.
+
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"credential": ["AKIAFAKEFAKEFAKEFAKE"], "note": ["deleted ASIAFAKEFAKEFAKEFAK2"]})
+        >>> _previews(df).values.tolist()
+        [['AKIA…KE', 'deleted ASIA…K2']]
+    """
+    import pandas as pd
+
+    from .fingerprint import redact, redacted
+
+    df = redacted(df)
+    for c in df.columns:
+        if pd.api.types.is_string_dtype(df[c].dtype) or df[c].dtype == object:
+            s = df[c].astype("string")
+            hit = s.str.contains(_AWS_KEY_ID, regex=True).fillna(False)
+            if hit.any():
+                df[c] = s.where(~hit, s.str.replace(_AWS_KEY_ID, lambda m: redact(m.group(0)), regex=True))
+    return df
 
 
 def _defuse_formulas(df):
@@ -225,8 +687,8 @@ def _isna(v) -> bool:
         return False
 
 
-_COMMANDS = {"load": _load, "scan": _scan, "history": _history, "formats": _formats, "demo": _demo,
-             "run-notebooks": _run_notebooks}
+_COMMANDS = {"load": _load, "scan": _scan, "history": _history, "windows": _windows, "usage": _usage,
+             "blast": _blast, "report": _report, "formats": _formats, "demo": _demo, "run-notebooks": _run_notebooks}
 
 
 if __name__ == "__main__":  # pragma: no cover
