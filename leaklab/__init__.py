@@ -45,10 +45,11 @@ _VERBS = {
     "score": "leaklab.triage:score",
     "remediation": "leaklab.triage:remediation",
     "triage_board": "leaklab.widgets:triage_board",
+    "report": "leaklab.report:report",
 }
 
 # Submodules reachable as attributes (leaklab.demo, leaklab.plots, ...), imported on first use.
-_SUBMODULES = {"blast", "cli", "dedupe", "demo", "errors", "exposure", "fingerprint", "gitlog", "inventory", "ledger", "logs", "outofcore", "plots", "readers", "schema", "taxonomy", "timeline", "triage", "usage", "widgets"}
+_SUBMODULES = {"blast", "cli", "dedupe", "demo", "errors", "exposure", "fingerprint", "gitlog", "inventory", "ledger", "logs", "outofcore", "plots", "readers", "report", "scenarios", "schema", "taxonomy", "timeline", "triage", "usage", "widgets", "workshop"}
 
 __all__ = sorted(_VERBS)  # noqa: F822 - resolved lazily by __getattr__
 
