@@ -54,6 +54,8 @@ ACCESS = ("admin", "write", "read", "none", "unknown")
 # Verbs (the part of an action after "service:") that only read.
 _READ_VERBS = ("get", "list", "describe", "read", "query", "scan", "select", "batchget", "download",
                "lookup", "view", "search", "head", "filter", "export", "history", "decrypt")
+# IAM verbs that return content (not names or metadata): the pivot test.
+_CONTENT_VERBS = ("get", "batchget", "download", "decrypt", "export", "read", "select", "query", "scan", "retrieve")
 # Services whose write actions change who can do what: any write there is admin.
 _ADMIN_SERVICES = {"iam", "sts", "organizations", "sso", "kms"}
 # OAuth scopes whose meaning is not in their spelling (GitHub classic, Slack).
@@ -111,7 +113,7 @@ def blast_radius(grants, credentials=None, *, secrets=None, windows=None, usage=
         g = _Graph(grants, secrets)
         roots = _roots(g, credentials)
         g.statement_reach()
-        chains = g.pivot_chains(roots, max_hops)
+        chains = g.pivot_chains(roots, max_hops, _window_starts(windows))
         out = _rows(g, chains, windows)
     if usage is not None:
         out = _mark_used(out, usage)
@@ -216,23 +218,41 @@ def access_of(permission: str) -> str:
 
 
 def can_read(permission: str, not_action: bool = False) -> bool:
-    """Could this permission read what a resource holds (the pivot test)?
+    """Could this permission read the *content* a resource holds (the pivot test)?
 
-    Admin and read can; for scopes and trufflehog levels write includes read; an IAM write
-    verb (PutObject) does not. Unknown spellings count as able, so reach errs large.
+    Names and metadata are not content: ``s3:ListBucket``, ``secretsmanager:DescribeSecret``,
+    GitHub ``metadata:read`` and Slack ``channels:read`` do not pivot; ``GetSecretValue``,
+    ``s3:GetObject``, ``contents:read``, ``channels:history`` and the ``repo`` scope do. A
+    GitHub token that may push workflows (``actions``/``workflows:write``) can make CI print
+    the repository's secrets, so it pivots too. Unknown spellings count as able, so reach
+    errs large.
+
+        >>> [can_read(p) for p in ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret",
+        ...                        "s3:ListBucket", "s3:Get*", "metadata:read", "contents:read", "repo"]]
+        [True, False, False, True, False, True, True]
     """
     if not_action:
         return True
-    level = access_of(permission)
-    if level in ("admin", "read", "unknown"):
-        return True
-    if level != "write":
-        return False
     p = permission.strip().lower()
     name, _, verb = p.partition(":")
-    # Scopes without a colon (repo) and trufflehog's "Read & Write" include reading; so do GitHub's
-    # "write:packages" and fine-grained "contents:write"; Slack's "chat:write" does not.
-    return not verb or name == "write" or (verb == "write" and name in _GITHUB_PERMISSIONS)
+    if not verb:  # OAuth scopes and trufflehog levels
+        if p in ("none", "error", "no access") or p.startswith(("read:", "write:")):
+            return False
+        return p in _SCOPES or "read" in p or "write" in p or "admin" in p or p == "*" or access_of(p) == "unknown"
+    if verb in ("read", "write", "admin", "manage"):  # fine-grained "<permission>:<level>"
+        if name in _GITHUB_PERMISSIONS:
+            return name == "contents" or (name in ("actions", "workflows") and verb != "read")
+        return False
+    if verb == "history" or p in ("files:read", "files:write"):  # Slack message and file content
+        return True
+    if name in ("read", "write") or p.startswith(("channels:", "groups:", "im:", "mpim:", "users:", "chat:")):
+        return False  # GitHub "read:org" style scopes; Slack's other scopes read names, not content
+    if verb == "*" or name == "*":
+        return True
+    head = _prefix(verb)
+    if not head:
+        return True  # "*Object": could be a read
+    return head.startswith(_CONTENT_VERBS)
 
 
 def arn_service(resource: str) -> str | None:
@@ -287,12 +307,12 @@ class _Graph:
         import numpy as np
 
         src, tgt, st, tt = _obj(g["source"]), _obj(g["target"]), _obj(g["source_type"]), _obj(g["target_type"])
-        dc, cond = _obj(g["data_class"]), _obj(g["condition"])
+        dc, cond, act, nact = _obj(g["data_class"]), _obj(g["condition"]), _obj(g["action"]), _flags(g["not_action"])
         self.auth: dict[str, list[str]] = defaultdict(list)
         self.member: dict[str, list[str]] = defaultdict(list)
         self.policies: dict[str, list[str]] = defaultdict(list)
         self.contains: dict[str, list[str]] = defaultdict(list)
-        self.trust: dict[str, list[tuple[str, bool]]] = defaultdict(list)
+        self.trust: dict[str, list[tuple[str, bool]]] = defaultdict(list)  # principal -> (role, conditional)
         self.holds: dict[str, list[tuple[str, object]]] = defaultdict(list)
         self.boundary: set[str] = set()
         self.data_class: dict[str, str] = {}
@@ -313,7 +333,8 @@ class _Graph:
                 if r == "authenticates_as":
                     credentials.add(s)
             elif r == "can_assume":
-                self.trust[s].append((t, cond[i] is not None))
+                if _assumes(act[i], bool(nact[i])):  # a trust statement for sts:TagSession alone lets no one in
+                    self.trust[s].append((t, cond[i] is not None))
             elif r == "holds_secret":
                 since = g["since"].iloc[i]
                 self.holds[s].append((t, None if pd.isna(since) else since))
@@ -337,16 +358,23 @@ class _Graph:
         # Object columns on purpose: pandas would make them Arrow strings, slow to take and loop over.
         self.perms = pd.DataFrame({k: pd.Series(v, dtype=object) if v.dtype == object else v for k, v in {
             "source": _obj(perms["source"]), "relation": _obj(perms["relation"]),
-            # S3 object ARNs count at bucket level: a wildcard in the object key is no wildcard here.
-            "target": _per_unique(perms["target"], lambda t: None if t is None else _s3_bucket(t)),
+            "raw_target": _obj(perms["target"]),
             "action": _obj(perms["action"]), "not_action": _flags(perms["not_action"]),
             "not_resource": _flags(perms["not_resource"]), "condition": _obj(perms["condition"]),
             "provider": _obj(perms["provider"]), "target_type": _obj(perms["target_type"]),
         }.items()})
-        self.perms = self.perms[self.perms["source"].notna() & self.perms["target"].notna()]
+        self.perms = self.perms[self.perms["source"].notna() & self.perms["raw_target"].notna()]
+        # An allowed S3 object ARN counts at bucket level (the bucket is what holds data), so a
+        # wildcard in the object key is no wildcard here. Denies and NotResource lists keep
+        # their exact patterns: a deny on b/private/* is not a deny on all of b.
+        bucket = self.perms["relation"].eq("allow").to_numpy() & ~self.perms["not_resource"].to_numpy()
+        raw = self.perms["raw_target"].to_numpy()
+        self.perms["target"] = pd.Series(np.where(bucket, _per_unique(self.perms["raw_target"], lambda t: t and _s3_bucket(t)), raw),
+                                         dtype=object, index=self.perms.index)
         wild = _per_unique(self.perms["target"], lambda t: t is not None and has_wildcard(t)).astype(bool)
         self.perms["wild"] = wild | self.perms["not_resource"].to_numpy()
-        literal = set(self.perms.loc[~self.perms["wild"], "target"])
+        # Resources named by allows (not denies: a deny names what is taken away, not what exists).
+        literal = set(self.perms.loc[~self.perms["wild"] & bucket, "target"])
         # Every resource leaklab knows by name: wildcards are expanded against these, sorted so a
         # pattern's literal prefix narrows the search by bisection.
         self.universe = sorted(declared | set(self.holds) | set(self.contains)
@@ -438,6 +466,10 @@ class _Graph:
         # Plain arrays of S for the per-identity loops (pandas would box every access).
         self._S_res, self._S_act, self._S_src = (S[c].to_numpy(dtype=object) for c in ("resource", "action", "source"))
         self._S_na = S["not_action"].to_numpy(dtype=bool)
+        # What a deny is compared with: the resource, with the allowed object part for S3 objects.
+        raw_t = S["raw_target"].to_numpy(dtype=object)
+        self._S_eff = np.array([_effective(r, t) for r, t in zip(self._S_res, raw_t)], dtype=object)
+        self._S_pattern = {k for k, r in enumerate(self._S_res) if has_wildcard(r) or r.startswith("NotResource: ")}
         self._S_holds, self._S_can = S["holds_secrets"].to_numpy(dtype=bool), S["can_read"].to_numpy(dtype=bool)
         self._rows_by_resource: dict[str, list[int]] = defaultdict(list)
         if len(self.deny):
@@ -445,6 +477,7 @@ class _Graph:
                 self._rows_by_resource[r].append(k)
         self._identity_cache: dict[str, tuple] = {}
         self._assume_cache: dict[str, list] = {}
+        self._assume_deny_cache: dict[int, bool] = {}
 
     def _expand(self, allow):
         """Allow rows with patterns expanded against the known resources and contains followed."""
@@ -502,7 +535,7 @@ class _Graph:
 
         u = self.universe
         if not_resource:
-            pats = [_s3_bucket(p.strip()) for p in pattern.split(",")]
+            pats = [p.strip() for p in pattern.split(",")]  # exact: NotResource b/x spares bucket b
             lo, hi = 0, len(u)
         else:
             pats = [pattern]
@@ -548,17 +581,19 @@ class _Graph:
         denies = [self._deny_rows[k] for s, _ in sources for k in self.deny_by_source.get(s, ())]
         if denies:
             mine = {s for s, _ in sources}
-            res, act, na, src = self._S_res, self._S_act, self._S_na, self._S_src
+            act, na, src = self._S_act, self._S_na, self._S_src
             for d in denies:
                 target, wild = d[0], d[5]
                 if wild:  # a pattern deny meets every row of the identity
                     rows = [k for s in mine for b, n in [self.blocks.get(s, (0, 0))] for k in range(b, b + n)]
-                else:  # a literal deny meets only the rows on its resource
-                    rows = [k for k in self._rows_by_resource.get(target, ()) if src[k] in mine]
+                else:  # a literal deny meets the rows on its resource (its bucket) and the unexpanded patterns
+                    rows = [k for k in self._rows_by_resource.get(_s3_bucket(target), ()) if src[k] in mine]
+                    rows += [k for k in self._S_pattern if src[k] in mine]
+                eff = self._S_eff
                 for k in rows:
                     if k in full:
                         continue
-                    v = _deny_verdict(target, d[1], d[2], d[3], d[4], res[k], act[k] or "", na[k])
+                    v = _deny_verdict(target, d[1], d[2], d[3], d[4], eff[k], act[k] or "", na[k])
                     if v == "full":
                         full.add(k)
                         part.discard(k)
@@ -598,7 +633,8 @@ class _Graph:
     def _assumable_uncached(self, principal: str):
         out = [(role, " (trust condition)" if cond else "", cond) for role, cond in self.trust.get(principal, ())]
         account = _account_root(principal)
-        grants = [g for s, _ in self.sources_of(principal) for g in self.assume_ok.get(s, ())]
+        sources = [s for s, _ in self.sources_of(principal)]
+        grants = [g for s in sources for g in self.assume_ok.get(s, ())]
         named = {t for t, nr in grants if not nr and not has_wildcard(t)}
         other = [(t, nr) for t, nr in grants if nr or has_wildcard(t)]
         for src in ([account] if account else []) + [ANYONE]:
@@ -606,7 +642,31 @@ class _Graph:
                 if role in named or any(matches(role, t) != nr for t, nr in other):
                     out.append((role, " (trusts the account)" if src != ANYONE else " (trusts anyone)",
                                 cond or src == ANYONE))
-        return sorted(set(out))
+        # Explicit denies of sts:AssumeRole win: the principal's own, and a trust policy's Deny
+        # naming the principal, its account or anyone.
+        denies = [self._deny_rows[k] for s in sources + [account, ANYONE] if s for k in self.deny_by_source.get(s, ())
+                  if self._denies_assume(k)]
+        kept = []
+        for role, how, approx in sorted(set(out)):
+            verdict = None
+            for d in denies:
+                v = _deny_verdict(d[0], d[1], d[2], d[3], d[4], role, "sts:AssumeRole", False)
+                if v == "full":
+                    verdict = v
+                    break
+                verdict = verdict or v
+            if verdict == "full":
+                continue
+            kept.append((role, how + (" (partly denied)" if verdict else ""), approx or verdict is not None))
+        return kept
+
+    def _denies_assume(self, k: int) -> bool:
+        """Could deny row ``k`` deny sts:AssumeRole at all (most denies are about other actions)?"""
+        hit = self._assume_deny_cache.get(k)
+        if hit is None:
+            d = self._deny_rows[k]
+            hit = self._assume_deny_cache[k] = _deny_action_verdict(d[1], d[2], d[4], "sts:AssumeRole", False) is not None
+        return hit
 
     def readable_holders(self, ident: str) -> list[str]:
         """Resources holding secrets that ``ident`` may read (not fully denied), in S order."""
@@ -622,17 +682,18 @@ class _Graph:
                     out.append(res[k])
         return out
 
-    def pivot_chains(self, roots: list[str], max_hops):
-        """For each root, breadth first: every credential it reaches, with hops, chain and storage time."""
+    def pivot_chains(self, roots: list[str], max_hops, starts: dict):
+        """For each root, breadth first: every credential it reaches, with hops, chain, storage
+        time and exposure start (the later of its parent's start and its storage time)."""
         self._acts: dict[str, list] = {}
         readable: dict[str, list[str]] = {}
         chains = []
         for root in roots:
             seen = {root}
-            queue = deque([(root, 0, (), None)])
+            queue = deque([(root, 0, (), None, starts.get(root))])
             while queue:
-                cred, hops, chain, since = queue.popleft()
-                chains.append((root, cred, hops, chain, since))
+                cred, hops, chain, since, start = queue.popleft()
+                chains.append((root, cred, hops, chain, since, start))
                 if cred not in self._acts:
                     self._acts[cred] = self.acts_as(cred)
                 if max_hops is not None and hops >= max_hops:
@@ -644,7 +705,8 @@ class _Graph:
                         for held, held_since in self.holds[holder]:
                             if held not in seen:
                                 seen.add(held)
-                                queue.append((held, hops + 1, chain + ((cred, holder),), held_since))
+                                queue.append((held, hops + 1, chain + ((cred, holder),), held_since,
+                                              _later(start, held_since)))
         return chains
 
 
@@ -683,6 +745,23 @@ def _add(notes, note: str) -> str:
     return note if not isinstance(notes, str) or not notes else f"{notes}, {note}"
 
 
+def _assumes(action, not_action: bool) -> bool:
+    """Does a trust statement's Action (or NotAction) let a principal assume the role?"""
+    if not isinstance(action, str) or not action:
+        return True  # an analyst-written edge without an action
+    names = [a.strip() for a in action.split(",")]
+    hit = any(matches("sts:AssumeRole", a, action=True) or a.lower().startswith("sts:assumerole") for a in names)
+    return not hit if not_action else hit
+
+
+def _effective(resource: str, raw_target) -> str:
+    """The resource as a deny sees it: an allowed S3 object pattern keeps its object part."""
+    if isinstance(raw_target, str) and raw_target.startswith("arn:aws:s3:::") and "/" in raw_target \
+            and resource.startswith("arn:aws:s3:::") and "/" not in resource:
+        return resource + "/" + raw_target.split("/", 1)[1]
+    return resource
+
+
 def _account_root(principal: str) -> str | None:
     m = re.match(r"arn:aws[\w-]*:iam::(\d{12}):", principal)
     return f"arn:aws:iam::{m.group(1)}:root" if m else None
@@ -690,13 +769,30 @@ def _account_root(principal: str) -> str | None:
 
 def _deny_verdict(d_target, d_action, d_not_action, d_not_resource, d_conditional, resource, action,
                   allow_not_action) -> str | None:
-    """'full' when the deny covers the allowed (resource, action), 'part' when it may cover some."""
-    patterns = [_s3_bucket(p.strip()) for p in d_target.split(",")] if d_not_resource else [d_target]
-    hit = any(matches(resource, p) or covers(p, resource, action=False) for p in patterns)
-    if d_not_resource:
-        hit = not hit
-    if not hit:
-        return None
+    """'full' when the deny covers the allowed (resource, action), 'part' when it may cover some.
+
+    ``resource`` may itself be a pattern (an allow on ``b/*`` or ``arn:aws:s3:::*``): a deny
+    pattern that covers it covers it fully, one that overlaps it only in part.
+    """
+    def relation(p):
+        if matches(resource, p):  # p covers resource (resource's wildcards taken literally)
+            return "full"
+        return "part" if overlaps(p, resource, action=False) else None
+
+    if d_not_resource:  # denies every resource except these
+        rels = [relation(p.strip()) for p in d_target.split(",")]
+        if "full" in rels:
+            return None
+        cover = "part" if "part" in rels else "full"
+    else:
+        cover = relation(d_target)
+        if cover is None:
+            return None
+    verdict = _deny_action_verdict(d_action, d_not_action, d_conditional, action, allow_not_action)
+    return verdict if verdict is None or cover == "full" else "part"
+
+
+def _deny_action_verdict(d_action, d_not_action, d_conditional, action, allow_not_action) -> str | None:
     denied = [p.strip() for p in (d_action or "").split(",")] if d_not_action else [d_action or ""]
     if d_conditional:
         return "part"  # a conditional deny may or may not apply
@@ -752,47 +848,43 @@ def _rows(g: _Graph, chains, windows):
     import numpy as np
     import pandas as pd
 
-    starts = _window_starts(windows)
     l1 = []  # one per (root, acting credential, identity)
-    for root, cred, hops, chain, since in chains:
-        start = starts.get(cred) if hops == 0 else _later(starts.get(root), since)
+    for root, cred, hops, chain, _since, start in chains:
         pivot = " → ".join([f"{_label(c, g.types)} → {_label(h, g.types)}" for c, h in chain]
                            + [_label(cred, g.types)]) if chain else None
         for ident, path, approx in g._acts[cred]:
             l1.append((root, cred, hops, pivot, start, ident, path, approx))
     pairs = []  # one per (l1 row, statement source)
+    denied = []  # (pair index, S row, "full" | "part") for the few rows an identity's denies touch
     for j, row in enumerate(l1):
-        for s, granted_by in g.identity(row[5])[0]:
+        sources, full, partly = g.identity(row[5])
+        for s, granted_by in sources:
             b, n = g.blocks.get(s, (0, 0))
             if n:
+                if full or partly:
+                    denied += [(len(pairs), k, "full") for k in full if b <= k < b + n]
+                    denied += [(len(pairs), k, "part") for k in partly if b <= k < b + n]
                 pairs.append((j, granted_by, b, n))
     if not pairs:
         return schema.empty("reach")
     pj, pvia, plo, pn = (np.asarray(x) for x in zip(*pairs))
-    pj, plo, pn = pj.astype(np.int64), plo.astype(np.int64), pn.astype(np.int64)
+    # int32 indices: half the memory of int64 for millions of rows, and fewer page faults.
+    idx = np.int32 if len(g.S) < 2**31 and len(pairs) < 2**31 else np.int64
+    pj, plo, pn = pj.astype(idx), plo.astype(idx), pn.astype(np.int64)
     total = int(pn.sum())
-    take = np.repeat(plo, pn) + (np.arange(total) - np.repeat(np.cumsum(pn) - pn, pn))
-    pair = np.repeat(np.arange(len(pairs)), pn)
+    first = np.cumsum(pn) - pn  # where each pair's block starts in the output
+    pair = np.repeat(np.arange(len(pairs), dtype=idx), pn)
+    take = (np.arange(total, dtype=np.int64) - first[pair]).astype(idx) + plo[pair]
     j = pj[pair]
     L = list(zip(*l1))
     ident_codes, idents = pd.factorize(pd.Series(L[5], dtype=object))
     ident_row = ident_codes[j]
 
-    # Denies and boundaries are per identity: a mask over (identity, S row).
+    # Denies are per identity: mark the output positions of the S rows they touch.
     keep = np.ones(total, bool)
     part = np.zeros(total, bool)
-    width = len(g.S)
-    full_keys, part_keys = [], []
-    for code, ident in enumerate(idents):
-        _, full, partly = g.identity(ident)
-        full_keys += [code * width + k for k in full]
-        part_keys += [code * width + k for k in partly]
-    if full_keys or part_keys:
-        key = ident_row.astype(np.int64) * width + take
-        if full_keys:
-            keep = ~np.isin(key, np.asarray(full_keys, dtype=np.int64))
-        if part_keys:
-            part = np.isin(key, np.asarray(part_keys, dtype=np.int64))
+    for p, k, verdict in denied:
+        (part if verdict == "part" else keep)[first[p] + k - plo[p]] = verdict == "part"
     if not keep.all():  # drop denied rows from the index arrays, before any column is gathered
         take, pair, j, ident_row, part = take[keep], pair[keep], j[keep], ident_row[keep], part[keep]
     boundary = np.isin(ident_row, [c for c, i in enumerate(idents) if i in g.boundary])
@@ -863,10 +955,11 @@ def paths(reach):
 
 
 def _window_starts(windows) -> dict:
+    """credential -> the earliest start of its windows (a credential may have several)."""
     if windows is None:
         return {}
-    w = windows.dropna(subset=["credential"])
-    return dict(zip(w["credential"], w["exposed_from"]))
+    w = windows.dropna(subset=["credential", "exposed_from"])
+    return w.groupby(w["credential"].astype(object))["exposed_from"].min().to_dict()
 
 
 def _later(root_start, since):
@@ -885,20 +978,21 @@ def _mark_used(out, usage):
     ok = usage[(usage["outcome"] != "failure").fillna(True) & ~usage["duplicate"].fillna(False)]
     ok = ok[ok["credential_id"].isin(set(out["acting_credential"].dropna()))]
     calls = defaultdict(list)
-    for c, a, r in zip(_obj(ok["credential_id"]), _obj(ok["action"]), _obj(ok["resource"])):
-        calls[c].append((_iam_action(a), r or ""))
+    for c, a, r, t in zip(_obj(ok["credential_id"]), _obj(ok["action"]), _obj(ok["resource"]), ok["time"]):
+        calls[c].append((_iam_action(a), [x.strip() for x in r.split(", ")] if r else [], t))
     n_uses = np.zeros(len(out), dtype=np.int64)
     rows = np.flatnonzero(out["acting_credential"].isin(set(calls)).to_numpy())
     cred, perm, res = _obj(out["acting_credential"]), _obj(out["permission"]), _obj(out["resource"])
+    start = out["exposed_from"].to_numpy(dtype=object)
     for k in rows:
-        p, name = perm[k], _resource_name(res[k])
+        p = perm[k]
         na = p.startswith("NotAction: ")
-        for act, logged in calls[cred[k]]:
-            if not act:
-                continue
+        for act, logged, t in calls[cred[k]]:
+            if not act or (start[k] is not None and not pd.isna(start[k]) and t < start[k]):
+                continue  # a call before the exposure began is the owner's, not a use of the leak
             hit = (not any(matches(act, x.strip(), action=True) for x in p[11:].split(","))) if na \
                 else matches(act, p, action=True)
-            if hit and (name in logged or res[k] in logged if logged else has_wildcard(res[k])):
+            if hit and (any(_same_resource(res[k], x) for x in logged) if logged else has_wildcard(res[k])):
                 n_uses[k] += 1
     out = out.copy()
     out["n_uses"] = pd.array(n_uses, dtype="Int64")
@@ -914,25 +1008,32 @@ def _iam_action(logged) -> str | None:
     return f"{source.split('.', 1)[0]}:{name}"
 
 
-def _resource_name(resource: str) -> str:
-    if resource.startswith("arn:"):
+def _same_resource(resource: str, logged: str) -> bool:
+    """Is the logged resource this one (or inside it)? Logs name S3 buckets bare, and objects
+    as bucket/key; other resources by ARN or by their name. Never a substring match:
+    ``payroll`` is not ``payroll-archive``."""
+    if has_wildcard(resource):
+        return matches(logged, resource) or matches(logged, resource.split(":::", 1)[-1])
+    names = {resource}
+    if resource.startswith("arn:aws:s3:::"):
+        names.add(resource[len("arn:aws:s3:::"):])
+    elif resource.startswith("arn:"):
         tail = resource.split(":", 5)[-1]
-        return tail.split("/", 1)[-1] if resource.startswith("arn:aws:s3:::") else tail.rsplit("/", 1)[-1]
-    return resource
+        names |= {tail, tail.rsplit("/", 1)[-1]}
+    return any(logged == n or logged.startswith(n + "/") for n in names)
 
 
 def _pivot_table(g: _Graph, chains, windows):
     """One row per credential reached through a pivot: the chain, where it was held, since when."""
     import pandas as pd
 
-    starts = _window_starts(windows)
     rows = []
-    for root, cred, hops, chain, since in chains:
+    for root, cred, hops, chain, since, start in chains:
         if hops == 0:
             continue
         parent, holder = chain[-1]
         text = " → ".join([f"{_label(c, g.types)} → {_label(h, g.types)}" for c, h in chain] + [_label(cred, g.types)])
-        rows.append((root, cred, hops, parent, holder, since, _later(starts.get(root), since), text))
+        rows.append((root, cred, hops, parent, holder, since, start, text))
     cols = ["credential", "reached_credential", "hops", "parent", "held_in", "stored_since", "exposed_from", "chain"]
     df = pd.DataFrame(rows, columns=cols)
     for c in ("credential", "reached_credential", "parent", "held_in", "chain"):
@@ -958,12 +1059,13 @@ def _summary(out, roots, chains, have_usage: bool):
     s["can_write"] = grp["access"].agg(lambda a: a.isin(["write", "admin"]).any())
     s["can_admin"] = grp["access"].agg(lambda a: (a == "admin").any())
     # From the chains, not the rows: a pivot credential with no known grants still counts.
-    hops = pd.DataFrame([(root, hops) for root, _, hops, _, _ in chains], columns=["credential", "hops"])
+    hops = pd.DataFrame([(c[0], c[2]) for c in chains], columns=["credential", "hops"])
     s["max_hops"] = hops.groupby("credential")["hops"].max()
     s["n_pivot_credentials"] = hops[hops["hops"] > 0].groupby("credential").size()
     s["approx"] = grp["approx"].any()
     if have_usage:
-        s["n_used"] = res[res["used"].fillna(False).astype(bool)].groupby("credential", observed=True).size()
+        used = out.groupby(["credential", "resource"], observed=True)["used"].any()  # any permission used
+        s["n_used"] = used[used].groupby(level="credential", observed=True).size()
         s["n_used"] = s["n_used"].fillna(0)
         s["n_permitted_only"] = s["n_resources"].fillna(0) - s["n_used"]
     ints = [c for c in s.columns if c.startswith("n_") or c == "max_hops"]

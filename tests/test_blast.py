@@ -439,3 +439,122 @@ def test_a_scanned_secret_named_by_id_in_the_grants_is_one_node(demo):
     p = leaklab.blast_radius(g, secrets[secrets["secret_sha256"] == fps["aws-key-id"]], secrets=secrets, by="pivot")
     # The AWS key is in payments-api too, but it is the root: never reached again under its fingerprint.
     assert fps["aws-key-id"] not in set(p["reached_credential"])
+
+
+# --------------------------------------------------------------------------- review regressions
+
+
+ADMIN = f"{ACCT}role/admin"
+U = f"{ACCT}user/alice"
+ROLE_ADMIN = [(ADMIN, "allow", "*", "*")]
+
+
+def test_identity_deny_of_assume_role_wins_over_a_named_trust():
+    g = grants(*user_with(("deny", "*", "sts:AssumeRole")), (U, "can_assume", ADMIN, "sts:AssumeRole"), *ROLE_ADMIN)
+    assert ADMIN not in set(reach(g)["principal"].astype(object))
+
+
+def test_identity_deny_of_assume_role_wins_over_an_account_trust():
+    g = grants(*user_with(("allow", "*", "sts:*"), ("deny", ADMIN, "sts:AssumeRole")),
+               (f"{ACCT}root", "can_assume", ADMIN, "sts:AssumeRole"), *ROLE_ADMIN)
+    assert ADMIN not in set(reach(g)["principal"].astype(object))
+
+
+def test_trust_statement_for_another_action_lets_no_one_in():
+    g = grants(*user_with(), (U, "can_assume", ADMIN, "sts:TagSession"), *ROLE_ADMIN)
+    assert reach(g).empty
+
+
+def test_trust_policy_deny_from_the_inventory_blocks_the_role(tmp_path):
+    doc = {"UserDetailList": [{"UserName": "alice", "Arn": U, "GroupList": [], "UserPolicyList": [],
+                               "AttachedManagedPolicies": []}],
+           "RoleDetailList": [{"RoleName": "admin", "Arn": ADMIN, "AssumeRolePolicyDocument": {"Statement": [
+               {"Effect": "Allow", "Principal": {"AWS": U}, "Action": "sts:AssumeRole"},
+               {"Effect": "Deny", "Principal": {"AWS": U}, "Action": "sts:AssumeRole"}]},
+               "RolePolicyList": [{"PolicyName": "all", "PolicyDocument": {"Statement": {
+                   "Effect": "Allow", "Action": "*", "Resource": "*"}}}], "AttachedManagedPolicies": []}],
+           "GroupDetailList": [], "Policies": []}
+    (tmp_path / "gaad.json").write_text(json.dumps(doc))
+    keys = {"AccessKeyMetadata": [{"UserName": "alice", "AccessKeyId": KEY, "Status": "Active",
+                                   "CreateDate": "2023-01-01T00:00:00+00:00"}]}
+    (tmp_path / "keys.json").write_text(json.dumps(keys))
+    assert reach(leaklab.load_inventory(tmp_path)).empty
+
+
+def test_a_deny_on_one_resource_keeps_the_wildcard_allow_marked():
+    r = reach(grants(*user_with(("allow", "arn:aws:s3:::*", "s3:GetObject"),
+                                ("deny", "arn:aws:s3:::secret", "s3:GetObject"))))
+    assert pairs(r) == [("arn:aws:s3:::*", "s3:GetObject")]
+    assert r["denied_in_part"].iloc[0]
+
+
+def test_an_object_level_deny_only_takes_part_of_the_bucket():
+    g = grants(*user_with(("allow", "arn:aws:s3:::logs/*", "s3:GetObject"),
+                          ("deny", "arn:aws:s3:::logs/private/*", "s3:GetObject")), *BUCKETS)
+    r = reach(g)
+    assert pairs(r) == [("arn:aws:s3:::logs", "s3:GetObject")] and r["denied_in_part"].iloc[0]
+    # and a deny on every object of the bucket takes it all
+    g = grants(*user_with(("allow", "arn:aws:s3:::logs/*", "s3:GetObject"),
+                          ("deny", "arn:aws:s3:::logs/*", "s3:*")), *BUCKETS)
+    assert reach(g).empty
+
+
+def test_not_resource_items_are_kept_apart_and_exact():
+    g = grants(*user_with(("allow", "arn:aws:s3:::pay-a/x,arn:aws:s3:::pay-b", "s3:GetObject", {"not_resource": True})),
+               *BUCKETS)
+    # pay-a/x is one object: the rest of pay-a stays reachable; pay-b is excluded whole.
+    assert {x for x, _ in pairs(reach(g))} == {"arn:aws:s3:::pay-a", "arn:aws:s3:::logs"}
+
+
+@pytest.mark.parametrize("perm", ["secretsmanager:DescribeSecret", "secretsmanager:ListSecrets", "s3:ListBucket"])
+def test_listing_or_describing_a_store_is_no_pivot(perm):
+    assert set(reach(pivot_graph(perm))["acting_credential"].astype(object)) == {KEY}
+
+
+def test_metadata_read_on_a_repository_is_no_pivot():
+    g = grants(("tok-1", "authenticates_as", "github:bot"), ("github:bot", "allow", "github.com/o/r", "metadata:read"),
+               ("github.com/o/r", "holds_secret", KEY))
+    assert set(leaklab.blast_radius(g, ["tok-1"])["acting_credential"].astype(object)) == {"tok-1"}
+
+
+def test_exposure_start_is_carried_from_parent_to_child():
+    k1, k2 = "tok-k1", "tok-k2"
+    g = grants(*user_with(("allow", "vault/a", "read")),
+               ("vault/a", "holds_secret", k1, None, {"since": "2024-06-01T00:00:00Z"}),
+               (k1, "allow", "vault/b", "read"),
+               ("vault/b", "holds_secret", k2, None, {"since": "2024-01-01T00:00:00Z"}))
+    windows = pd.DataFrame({"credential": [KEY, KEY], "exposed_from": pd.to_datetime(
+        ["2023-06-01T00:00:00Z", "2023-01-01T00:00:00Z"], utc=True)})  # two windows: the earliest counts
+    p = leaklab.blast_radius(g, [KEY], windows=windows, by="pivot").set_index("reached_credential")
+    assert p.loc[k1, "exposed_from"] == pd.Timestamp("2024-06-01T00:00:00Z")
+    assert p.loc[k2, "exposed_from"] == pd.Timestamp("2024-06-01T00:00:00Z")  # its parent's, later than its storage
+    r = reach(g, windows=windows)
+    assert r.loc[r["acting_credential"] == KEY, "exposed_from"].iloc[0] == pd.Timestamp("2023-01-01T00:00:00Z")
+
+
+def _usage(rows):
+    return schema.build("usage", {
+        "credential_id": [KEY] * len(rows), "action": [a for a, _, _ in rows], "resource": [r for _, r, _ in rows],
+        "time": [t for _, _, t in rows], "outcome": ["success"] * len(rows), "duplicate": [False] * len(rows)})
+
+
+def test_used_needs_the_same_resource_not_a_longer_name():
+    g = grants(*user_with(("allow", "arn:aws:s3:::payroll", "s3:GetObject")))
+    r = reach(g, usage=_usage([("s3.amazonaws.com:GetObject", "payroll-archive", "2024-02-01T00:00:00Z")]))
+    assert not r["used"].iloc[0]
+    r = reach(g, usage=_usage([("s3.amazonaws.com:GetObject", "payroll/2024/jan.csv", "2024-02-01T00:00:00Z")]))
+    assert r["used"].iloc[0]
+
+
+def test_calls_before_the_exposure_are_not_uses_of_the_leak():
+    g = grants(*user_with(("allow", "arn:aws:s3:::logs", "s3:PutObject")), *BUCKETS)
+    windows = pd.DataFrame({"credential": [KEY], "exposed_from": pd.to_datetime(["2024-01-01T00:00:00Z"], utc=True)})
+    r = reach(g, windows=windows, usage=_usage([("s3.amazonaws.com:PutObject", "logs", "2019-05-01T00:00:00Z")]))
+    assert not r["used"].iloc[0]
+
+
+def test_summary_counts_a_resource_used_through_any_of_its_permissions():
+    g = grants(*user_with(("allow", "arn:aws:s3:::data", "s3:GetObject"), ("allow", "arn:aws:s3:::data", "s3:PutObject")))
+    s = leaklab.blast_radius(g, [KEY], usage=_usage([("s3.amazonaws.com:PutObject", "data", "2024-02-01T00:00:00Z")]),
+                             by="credential").iloc[0]
+    assert (s["n_used"], s["n_permitted_only"]) == (1, 0)

@@ -178,16 +178,16 @@ def trust_principals(st: dict, loc: str) -> list[tuple[str, str]]:
 
 def trust_rows(ctx: Context, src: Source, st: Any, loc: str, role: str, since) -> list[dict]:
     eff = _effect(st, loc)
-    if eff == "Deny":
-        ctx.note(src, loc, "a Deny statement in a trust policy is not modelled")
-        return []
     if st.get("NotPrincipal") is not None:
-        ctx.note(src, loc, "an Allow with NotPrincipal in a trust policy is not modelled")
+        ctx.note(src, loc, f"a{'n Allow' if eff == 'Allow' else ' Deny'} with NotPrincipal in a trust policy is not modelled")
         return []
     actions, not_action = _either(st, "Action", loc)
     cond, sid = _condition(st, loc), _sid(st)
+    # An Allow lets the principal assume the role; a Deny is a deny edge from the principal to
+    # the role, which blast_radius applies like any explicit deny (a Deny wins).
+    relation = "can_assume" if eff == "Allow" else "deny"
     return [
-        edge(p, ptype, "can_assume", role, "role", loc, action=",".join(actions), not_action=not_action,
+        edge(p, ptype, relation, role, "role", loc, action=",".join(actions), not_action=not_action,
              condition=cond, provider=PROVIDER, since=since, detail=sid)
         for p, ptype in trust_principals(st, loc)
     ]
