@@ -19,6 +19,7 @@ import sys
 from contextlib import contextmanager
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
+_DEFAULT_TITLE = "Leaked secrets: post-incident report"
 OUTPUTS = ("csv", "json", "markdown", "parquet")
 
 
@@ -131,10 +132,14 @@ def _parser() -> argparse.ArgumentParser:
                        "self-contained HTML report and its Markdown twin: what leaked, timeline, exposure windows, "
                        "usage, blast radius, triage decisions, remediation checklist and closure criteria. Sections "
                        "appear only for the inputs given; secrets and credential ids appear as previews only.")
-    q.add_argument("reports", nargs="+", metavar="REPORT", help="scanner reports (files, directories, globs)")
+    q.add_argument("reports", nargs="*", metavar="REPORT", help="scanner reports (files, directories, globs); "
+                   "default with --case: CASE/reports")
+    q.add_argument("--case", metavar="DIR", help="a case directory laid out like data/ or a workshop scenario "
+                   "(reports/, demo-repo/, timeline.csv, logs/, inventory/, ledger.jsonl, answers.json): every part "
+                   "present is used unless given explicitly, and answers.json's as_of fixes --as-of")
     q.add_argument("--output", "-o", required=True, metavar="STEM", help="write STEM.html, STEM.md and the "
                    "Markdown's figures STEM-<figure>.png (an existing directory means DIR/report)")
-    q.add_argument("--title", default="Leaked secrets: post-incident report", help="the report's title")
+    q.add_argument("--title", default=_DEFAULT_TITLE, help="the report's title")
     q.add_argument("--repo", help="the scanned repository: who introduced each secret, is it still at HEAD")
     q.add_argument("--timeline", action="append", metavar="FILE", help="breach timeline: timeline and exposure "
                    "windows sections (repeat for several files)")
@@ -360,6 +365,10 @@ def _report(args) -> int:
     from .errors import LeakLabError
     from .report import report
 
+    if args.case:
+        _case_defaults(args)
+    if not args.reports:
+        raise _UsageError("give scanner reports (REPORT ...) or a case directory (--case DIR)")
     if args.credential and not args.inventory:
         raise _UsageError("--credential picks where the blast radius starts: give --inventory too, or drop it")
     if args.ledger and not os.path.isfile(args.ledger):  # a Ledger on a new path would start an empty file
@@ -403,6 +412,35 @@ def _report(args) -> int:
     print(f"leaklab: report written to {r.html} and {r.markdown}", file=sys.stderr)
     print(f"leaklab: {r.closure.verdict()}", file=sys.stderr)
     return EXIT_OK
+
+
+def _case_defaults(args) -> None:
+    """Fill the report's inputs from a case directory (the layout of data/ and the scenarios)."""
+    import json
+    from pathlib import Path
+
+    from .errors import LeakLabError
+
+    case = Path(args.case)
+    if not case.is_dir():
+        raise LeakLabError(case, reason="no such case directory (make data writes data/ and data/scenarios/<name>/)")
+
+    def part(name):
+        p = case / name
+        return str(p) if p.exists() else None
+
+    args.reports = args.reports or [r for r in [part("reports")] if r]
+    args.repo = args.repo or part("demo-repo")
+    args.timeline = args.timeline or [t for t in [part("timeline.csv")] if t]
+    args.logs = args.logs or [x for x in [part("logs")] if x]
+    args.inventory = args.inventory or [x for x in [part("inventory")] if x]
+    args.ledger = args.ledger or part("ledger.jsonl")
+    answers = case / "answers.json"
+    if args.as_of is None and answers.is_file():
+        key = json.loads(answers.read_text(encoding="utf-8"))
+        args.as_of = key.get("as_of")
+        if args.title == _DEFAULT_TITLE and key.get("description"):
+            args.title = f"{_DEFAULT_TITLE}: {key['description'].split(':')[0]}"  # the scenario's headline
 
 
 def _blast_roots(grants, ids, secrets, inventories):

@@ -385,3 +385,21 @@ def test_report_input_errors(incident, tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         cli.main(["report", d["reports"]])  # no --output
     assert e.value.code == cli.EXIT_USAGE
+
+
+def test_report_for_a_case_directory_in_one_command(tmp_path, capsys):
+    from leaklab import scenarios
+
+    case = tmp_path / "toyota"
+    scenarios.build("toyota", case)
+    assert cli.main(["report", "--case", str(case), "-o", str(tmp_path / "r")]) == 0
+    html = (tmp_path / "r.html").read_text()
+    assert "Exposure windows" in html and "Usage found" in html
+    assert "Data as of 2022-" in (tmp_path / "r.md").read_text()  # answers.json's as_of, not today
+    assert "report written to" in capsys.readouterr().err
+
+
+def test_report_needs_reports_or_a_case(tmp_path, capsys):
+    assert cli.main(["report", "-o", str(tmp_path / "r")]) == 2
+    assert "--case DIR" in capsys.readouterr().err
+    assert cli.main(["report", "--case", str(tmp_path / "nope"), "-o", str(tmp_path / "r")]) == 3
