@@ -14,6 +14,7 @@ detect-secrets stores nothing else.
 from __future__ import annotations
 
 import hashlib
+import re
 
 ELLIPSIS = "…"
 
@@ -129,28 +130,35 @@ class Secret:
 
 
 ID_COLUMNS = ("credential", "credential_id", "parent", "issued_credential", "derived_from", "acting_credential",
-              "reached_credential")
+              "reached_credential", "secret_id", "secret_sha256", "secret_sha1")
+
+# Identifier-shaped: 16+ characters of letters, digits, ``+/=_`` and the separators token ids
+# and fingerprints carry (``xoxb-...``, ``sha1:<hex>``, ``a.b.c``). Human names such as
+# "stripe-live" or "github-pat" are shorter, and so stay readable.
+_ID_LIKE = re.compile(r"[A-Za-z0-9+/=_.:-]{16,}")
 
 
 def redacted(df, columns=ID_COLUMNS):
-    """A copy of ``df`` for display, with credential identifiers shown as previews.
+    """A copy of ``df`` for display, with credential identifiers and fingerprints shown as previews.
 
     Access key ids and token ids are identifiers, not secrets, and frames keep them so
     windows and logs can be joined; but a report or a committed notebook should not print
-    them whole (scanners flag them, and they help an attacker). Values that look like
-    identifiers (16+ letters, digits, ``+/=_``) are shortened; names such as
-    ``stripe-live`` stay readable.
+    them whole (scanners flag them, and they help an attacker). Nor should it print whole
+    fingerprints (``secret_id``, ``secret_sha256``, ``secret_sha1``): the SHA-1 of a password
+    is a dictionary attack away from the password. Values that look like identifiers (16+
+    letters, digits, ``+/=_`` and ``-``, ``:``, ``.``) become :func:`redact` previews; names
+    such as ``stripe-live`` stay readable.
 
         >>> import pandas as pd
-        >>> redacted(pd.DataFrame({"credential": ["AKIAFAKEFAKEFAKEFAKE"], "n": [1]}))
-          credential  n
-        0    AKIA…KE  1
+        >>> redacted(pd.DataFrame({"credential": ["AKIAFAKEFAKEFAKEFAKE", "xoxb-1234567890-FAKEFAKE", "stripe-live"],
+        ...                        "secret_id": ["a5b9" + "0" * 58 + "21", "sha1:" + "f" * 40, "e" * 64]}))
+            credential secret_id
+        0      AKIA…KE   a5b9…21
+        1      xoxb…KE   sha1…ff
+        2  stripe-live   eeee…ee
     """
-    import re
-
-    looks_like_id = re.compile(r"[A-Za-z0-9+/=_]{16,}").fullmatch  # key ids, token hashes; not "stripe-live"
     out = df.copy()
     for c in columns:
         if c in out.columns:
-            out[c] = out[c].map(lambda v: redact(v) if isinstance(v, str) and looks_like_id(v) else v)
+            out[c] = out[c].map(lambda v: redact(v) if isinstance(v, str) and _ID_LIKE.fullmatch(v) else v)
     return out

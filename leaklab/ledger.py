@@ -39,6 +39,14 @@ shared lock, so they never see a write in progress. POSIX only (``fcntl``).
 
 Undo takes back decisions only, never another undo: to restore an undone decision,
 record it again (a new entry with a new time and reason keeps the trail readable).
+
+Severity overrides: a decision may carry one (``severity=``), and it holds while the
+secret's effective decision keeps that decision's label, so re-recording the same label
+with a new reason keeps it. A later decision with a different label ends it unless it
+carries an override of its own; an undo of the overriding decision ends it too. Labels
+that call for no action (:data:`CLOSED`: false_positive, test_credential, accepted_risk,
+revoked, rotated) never carry an override: :meth:`Ledger.record` refuses one, and one
+found in a file is not applied.
 """
 
 from __future__ import annotations
@@ -80,6 +88,10 @@ MEANINGS = {
 #: Triage severities, most urgent first. A decision may carry one as the analyst's override
 #: of the computed severity (:func:`leaklab.triage.score`); the thresholds live there.
 SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+#: Labels under which a secret needs no (further) action: not a secret, test-only, risk
+#: accepted, or contained. A severity override never applies under them.
+CLOSED = frozenset({"false_positive", "test_credential", "accepted_risk", "revoked", "rotated"})
 
 #: The label of an entry that takes back an earlier decision (see :meth:`Ledger.undo`).
 UNDO = "undo"
@@ -137,8 +149,10 @@ class Ledger:
         the result's ``attrs["already_present"]``.
 
         ``severity`` (one of :data:`SEVERITIES`) overrides the severity
-        :func:`leaklab.triage.score` computes for these secrets; the latest override not
-        taken back by an undo holds, even across later decisions that carry none.
+        :func:`leaklab.triage.score` computes for these secrets. It holds while their
+        effective decision keeps this label: a later decision with another label ends it
+        unless it carries one again, and so does an undo of this decision. A label of
+        :data:`CLOSED` (no action needed) takes no override: passing one raises.
 
             >>> import os, tempfile
             >>> led = Ledger(os.path.join(tempfile.mkdtemp(), "l.jsonl"), analyst="bo")
@@ -154,12 +168,18 @@ class Ledger:
             >>> _ = led.record("1" * 64, "true_positive", "prod payments key", severity="critical")
             >>> led.current().set_index("secret_id").loc["1" * 64, ["label", "severity", "severity_analyst"]].tolist()
             ['true_positive', 'critical', 'bo']
+            >>> _ = led.record("1" * 64, "revoked", "key deleted")  # another label: the override ends
+            >>> led.current().set_index("secret_id").loc["1" * 64, ["label", "severity"]].tolist()
+            ['revoked', <NA>]
         """
         ids = self._secret_ids(secret_ids)
         if label not in LABELS:
             raise LeakLabError(self.path, None, f"unknown label; expected one of: {', '.join(LABELS)}")
         if severity is not None and severity not in SEVERITIES:
             raise LeakLabError(self.path, None, f"unknown severity; expected one of: {', '.join(SEVERITIES)}")
+        if severity is not None and label in CLOSED:
+            raise LeakLabError(self.path, None, f"a {label} decision takes no severity override (the secret needs no "
+                               "action); record the override with true_positive or needs_info")
         fields = {
             "analyst": self._analyst(analyst),
             "evidence": self._text(evidence, "evidence", optional=True) or None,
@@ -181,21 +201,37 @@ class Ledger:
 
         return self._append(plan)
 
-    def undo(self, secret_id: str, reason: str = "", *, analyst: str | None = None, time=None):
+    def undo(self, secret_id: str, reason: str = "", *, analyst: str | None = None, time=None, aliases=()):
         """Take back the latest still-effective decision about ``secret_id``.
 
         Appends an entry labelled ``"undo"`` whose ``undoes`` is that decision's
         ``entry_id``; replay then falls back to the decision before it. Undo never takes
         back another undo. With no effective decision left, raises :class:`LeakLabError`.
         Returns the undo entry as a one-row ledger frame.
+
+        ``aliases`` are the secret's other keys: its ``secret_sha256`` and
+        ``"sha1:" + secret_sha1``. :meth:`apply` matches decisions recorded under any of
+        them (``import_labels`` keys detect-secrets labels by SHA-1), so undo looks at all
+        of them too and takes back the latest in file order: the one :meth:`apply` shows.
+        The undo entry names the key that decision was recorded under.
+
+            >>> import os, tempfile
+            >>> led = Ledger(os.path.join(tempfile.mkdtemp(), "l.jsonl"), analyst="bo")
+            >>> _ = led.record("sha1:" + "2" * 40, "false_positive", "imported")
+            >>> led.undo("1" * 64)  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            leaklab.errors.LeakLabError: ...: nothing to undo: no effective decision for that secret id...
+            >>> led.undo("1" * 64, aliases=["sha1:" + "2" * 40])["secret_id"].str[:8].tolist()
+            ['sha1:222']
         """
         (sid,) = self._secret_ids([secret_id])
+        keys = [sid] + [k for k in self._secret_ids(aliases if aliases is not None else []) if k != sid]
         fields = {
             "analyst": self._analyst(analyst),
             "evidence": None,
             "label": UNDO,
             "reason": self._text(reason, "reason", optional=True) or "",
-            "secret_id": sid,
             "source": "leaklab",
             "time": self._time(time),
         }
@@ -207,10 +243,12 @@ class Ledger:
             # not the same one twice.
             records, _ = _parse(data)
             effective, _, _ = _replay(records)
-            target = effective.get(sid)
-            if target is None:
-                raise LeakLabError(self.path, None, "nothing to undo: no effective decision for that secret id")
-            return [_entry(dict(fields, undoes=target["entry_id"]))], []
+            found = [effective[k] for k in keys if k in effective]
+            if not found:
+                hint = "" if len(keys) > 1 else " (decisions recorded under its sha1:/SHA-256 key need aliases=)"
+                raise LeakLabError(self.path, None, "nothing to undo: no effective decision for that secret id" + hint)
+            target = max(found, key=lambda r: r["line"])  # the latest, as apply() picks it
+            return [_entry(dict(fields, secret_id=target["secret_id"], undoes=target["entry_id"]))], []
 
         return self._append(plan)
 
@@ -291,8 +329,10 @@ class Ledger:
     def entries(self):
         """Every readable entry, in file order, as a ledger frame (``line`` is 1-based).
 
-        Lines that are not valid JSON, miss a required field, carry an unknown label or
-        no longer match their ``entry_id`` are skipped, listed in ``attrs["skipped"]``
+        Lines that are not valid JSON, miss a required field, carry an unknown label or a
+        ``secret_id`` that is not a fingerprint (the guard :meth:`record` applies, so a hand
+        edit cannot bring a raw secret into a frame), or no longer match their ``entry_id``
+        are skipped, listed in ``attrs["skipped"]``
         ("line N: why") and reported in one :class:`LeakLabWarning`; good lines are
         never dropped because of a bad one.
         """
@@ -304,8 +344,9 @@ class Ledger:
 
         Columns: ``secret_id, label, reason, analyst, time, evidence, source, entry_id,
         line`` of the effective decision, ``n_entries`` (the secret's history length,
-        undos included), then ``severity`` and ``severity_analyst``: the latest severity
-        override among the decisions not undone (NA if none), and who set it. The latest
+        undos included), then ``severity`` and ``severity_analyst``: the severity override
+        still in force (NA if none; see the module's rule: it ends with a decision of
+        another label, and never applies under a :data:`CLOSED` label), and who set it. The latest
         decision in file order wins, whatever its ``time`` says; secrets whose every
         decision was undone are absent. Rows are in file order of their effective decision.
         """
@@ -397,9 +438,19 @@ class Ledger:
         import fcntl
 
         parent = os.path.dirname(os.path.abspath(self.path))
+        # Every directory level makedirs creates is a new entry in the level above: each
+        # of those must be fsync'ed too, up to the first level that already existed.
+        created, up = [], parent
+        while not os.path.isdir(up):
+            created.append(up)
+            nxt = os.path.dirname(up)
+            if nxt == up:
+                break
+            up = nxt
         os.makedirs(parent, exist_ok=True)
         existed = os.path.exists(self.path)
-        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+        # 0o600: decisions name secrets and say which are live; only the owner reads them.
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             data = _read_all(fd)
@@ -415,6 +466,8 @@ class Ledger:
                 os.fsync(fd)
             if not existed:
                 _fsync_dir(parent)  # the new directory entry must survive a crash too
+            for d in created:  # deepest first; each new level's entry lives in the one above
+                _fsync_dir(os.path.dirname(d))
         finally:
             os.close(fd)  # releases the lock, after the fsync
         records = [dict(_decode(e), line=first + n) for n, e in enumerate(entries)]
@@ -499,6 +552,10 @@ def _check(obj) -> str | None:
     for name in ("entry_id", "secret_id", "label", "analyst", "time", "source"):
         if not isinstance(obj.get(name), str) or not obj[name]:
             return f"missing or non-string field {name!r}"
+    sid = obj["secret_id"]
+    if not _SECRET_ID.fullmatch(sid if sid.startswith("unhashed:") else sid.lower()):
+        # The guard record() applies: a hand-edited line must not put a raw secret in a frame.
+        return "field 'secret_id' is not a fingerprint (expected a SHA-256, 'sha1:<hex>' or an 'unhashed:' key)"
     for name in ("reason",):
         if not isinstance(obj.get(name, ""), str):
             return f"field {name!r} must be a string"
@@ -523,6 +580,8 @@ def _check(obj) -> str | None:
     if hashlib.sha256(_canonical(body).encode("ascii")).hexdigest() != obj["entry_id"]:
         return "entry_id does not match the entry's content (edited or corrupted)"
     obj["_time"] = t.astimezone(timezone.utc)
+    if not sid.startswith("unhashed:"):
+        obj["secret_id"] = sid.lower()  # as record() writes it, so apply() and undo() find it
     return None
 
 
@@ -579,9 +638,10 @@ def _replay(records: list[dict], severities: bool = False) -> tuple:
     """File order only: per secret, the last decision not taken back by a later undo.
 
     Returns (secret_id -> effective record, secret_id -> history length, ignored undos),
-    and with ``severities`` a fourth item: secret_id -> the last decision not undone that
-    carries a severity override. A repeated entry_id (a retried append) counts once, at
-    its first line.
+    and with ``severities`` a fourth item: secret_id -> the decision whose severity
+    override is in force (see the module docstring: a later decision not undone with
+    another label ends it unless it carries one; none under a CLOSED label). A repeated
+    entry_id (a retried append) counts once, at its first line.
     """
     decisions: dict[str, dict] = {}
     undone: set[str] = set()
@@ -607,9 +667,14 @@ def _replay(records: list[dict], severities: bool = False) -> tuple:
     overrides: dict[str, dict] = {}
     for eid, r in decisions.items():  # insertion order is file order
         if eid not in undone:
-            effective[r["secret_id"]] = r
+            sid = r["secret_id"]
+            effective[sid] = r
             if r.get("severity") is not None:
-                overrides[r["secret_id"]] = r
+                overrides[sid] = r
+            elif sid in overrides and overrides[sid]["label"] != r["label"]:
+                del overrides[sid]  # a change of label without a new override ends the old one
+    for sid in [s for s, r in effective.items() if r["label"] in CLOSED and s in overrides]:
+        del overrides[sid]  # no action needed: no severity to override (a hand-written entry may carry one)
     if severities:
         return effective, counts, ignored, overrides
     return effective, counts, ignored

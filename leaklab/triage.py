@@ -9,7 +9,10 @@ short text naming the factors that counted. Every point is in :data:`WEIGHTS`; p
 An analyst who disagrees does not edit the data: they record a severity in the ledger
 (``Ledger.record(..., severity="low")``), and ``score(..., ledger=)`` shows the override
 in ``severity``, the computed one in ``severity_computed`` and who decided in
-``severity_source``.
+``severity_source``. An override lasts while the secret's decision keeps its label: a
+later decision with another label (``needs_info``, ``rotated``...) ends it unless it
+carries one again, and a label that needs no action (false_positive, test_credential,
+accepted_risk, revoked, rotated: :data:`leaklab.ledger.CLOSED`) never has one.
 
 :func:`remediation` turns (scored) secrets, git history and the ledger into a to-do list
 per repository or owner; :func:`remediation_markdown` and :func:`remediation_csv` export
@@ -36,7 +39,7 @@ from functools import lru_cache
 
 from . import schema
 from .errors import LeakLabError
-from .ledger import SEVERITIES
+from .ledger import CLOSED, SEVERITIES
 
 # --------------------------------------------------------------------------- the tables
 
@@ -158,8 +161,11 @@ def score(secrets, *, history=None, windows=None, reach=None, usage=None, public
         Which exposures are public: ``True`` (all), or repository names (as in ``repos``;
         ``https://`` and ``.git`` are ignored) and/or secret ids.
     ledger
-        A :class:`leaklab.Ledger` (or its ``current()`` frame): a severity override there
-        replaces ``severity``; ``severity_computed`` and ``severity_source`` are added.
+        A :class:`leaklab.Ledger` (or its ``current()`` frame): a severity override still
+        in force there (see above) replaces ``severity``; ``severity_computed`` and
+        ``severity_source`` are added. The secret's latest decision under any of its keys
+        (as :meth:`Ledger.apply` picks it) decides, so an override recorded under the
+        SHA-256 ends with a later decision recorded under ``sha1:``.
     as_of
         A tz-aware time to measure open windows to (default: each window's own ``as_of``).
     weights
@@ -422,18 +428,21 @@ def _overrides(ledger, keys, computed):
     who = _strings(cur["severity_analyst"] if "severity_analyst" in cur.columns else cur["analyst"])
     sev = _strings(cur["severity"])
     lines = cur["line"].tolist() if "line" in cur.columns else list(range(len(cur)))
+    # Every decision counts, not only those with an override: the latest decision across the
+    # secret's keys is the one apply() shows, and only its override (if still in force) holds.
+    labels = _strings(cur["label"]) if "label" in cur.columns else [None] * len(cur)
     idx: dict[str, list[int]] = {}
     for r, sid in enumerate(_strings(cur["secret_id"])):
-        if sid is not None and sev[r] is not None:
+        if sid is not None:
             idx.setdefault(sid.lower() if not sid.startswith("unhashed:") else sid, []).append(r)
     final, source = [], []
     for k, c in zip(keys, computed):
         rows = _all_matches(k, idx)
-        if not rows:
+        r = max(rows, key=lambda x: lines[x]) if rows else None  # the latest decision wins, as in Ledger.apply
+        if r is None or sev[r] is None or labels[r] in CLOSED:
             final.append(c)
             source.append("computed")
             continue
-        r = max(rows, key=lambda x: lines[x])  # several keys matched: the latest decision wins, as in Ledger.apply
         if sev[r] not in SEVERITIES:
             raise LeakLabError(reason=f"ledger: unknown severity; expected one of: {', '.join(SEVERITIES)}")
         final.append(sev[r])

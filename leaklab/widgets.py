@@ -8,7 +8,8 @@ front end:
 - :func:`view` -> ``(page frame, total matching)``;
 - :func:`page_html` and :func:`detail_html` render one page / one secret as HTML in which
   every value is escaped and control or bidi characters are shown as visible escapes;
-- :func:`label` and :func:`undo` write decisions through :class:`~leaklab.ledger.Ledger`.
+- :func:`label` and :func:`undo` write decisions through :class:`~leaklab.ledger.Ledger`
+  (:func:`undo` with ``secrets=`` also takes back decisions keyed by a secret's SHA-1).
 
 :func:`triage_board` wraps them in ipywidgets (imported only there) and keeps its values in
 a module registry, so re-running the cell brings back the filters, page and selection.
@@ -63,6 +64,8 @@ _FINGERPRINTS = {"secret_id", "secret_sha256", "secret_sha1", "entry_id", "undoe
                  "removed_commit"}
 _CREDENTIALS = {"credential", "credential_id", "parent", "issued_credential", "derived_from", "acting_credential",
                 "reached_credential"}
+# A fingerprint standing in a credential column (a window keyed by secret id): shortened like one.
+_FINGERPRINT_LIKE = re.compile(r"(?:sha1:)?[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")
 
 # C0/C1 controls (newlines included), bidi embeddings/overrides/isolates and marks, zero-width
 # and invisible formatting characters, line/paragraph separators, interlinear annotations,
@@ -130,9 +133,10 @@ def _display(col: str | None, v, limit: int | None = 80, fp: int = 12) -> str:
     elif col in _CREDENTIALS:
         from .fingerprint import redact
 
-        # Credential ids (AWS key ids, token hashes) are joined on, never displayed whole.
-        if re.fullmatch(r"[A-Za-z0-9+/=_]{16,}", s):
-            s = redact(s)
+        # Credential ids (AWS key ids, Slack and GitHub token ids, token hashes) are joined on,
+        # never displayed whole, whatever their alphabet: a fingerprint shortened, anything else
+        # as a preview.
+        s = _short_fp(s, fp) if _FINGERPRINT_LIKE.fullmatch(s) else redact(s)
     s = neutralize(s)
     if limit is not None and len(s) > limit:
         s = s[: limit - 1] + "…"
@@ -580,9 +584,49 @@ def label(ledger, secret_ids, label: str, reason: str = "", analyst: str | None 
     return _ledger(ledger).record(secret_ids, label, reason, analyst=analyst, **kw)
 
 
-def undo(ledger, secret_ids, reason: str = "", analyst: str | None = None, **kw):
+def aliases(secrets, secret_ids) -> dict[str, list[str]]:
+    """Each secret id's other ledger keys in ``secrets`` (a frame or :class:`BoardData`):
+    its ``secret_sha256`` and ``"sha1:" + secret_sha1``, as :meth:`Ledger.apply` matches them.
+
+        >>> import leaklab
+        >>> s = leaklab.schema.build("secrets", {"secret_id": ["a" * 64], "secret_sha256": ["a" * 64],
+        ...                                      "secret_sha1": ["B" * 40]})
+        >>> {k[:4]: [v[:8] for v in vs] for k, vs in aliases(s, ["a" * 64, "c" * 64]).items()}
+        {'aaaa': ['sha1:bbb'], 'cccc': []}
+    """
+    import numpy as np
+
+    frame = secrets.frame if isinstance(secrets, BoardData) else secrets
+    ids = [secret_ids] if isinstance(secret_ids, str) else list(secret_ids)
+    wanted = {_key(i) for i in ids}
+    cols = [(c, p) for c, p in (("secret_id", ""), ("secret_sha256", ""), ("secret_sha1", "sha1:")) if c in frame.columns]
+    hit = np.zeros(len(frame), dtype=bool)
+    for c, p in cols:  # vectorised: only the named secrets' rows are walked below
+        col = frame[c].astype("string")
+        hit |= (col.isin(wanted) | (p + col.str.lower()).isin(wanted)).fillna(False).to_numpy(dtype=bool)
+    by_key: dict[str, list[str]] = {}
+    rows = np.flatnonzero(hit)
+    for row in zip(*(frame[c].iloc[rows].tolist() for c, _ in cols)):
+        keys = [_key(p + v) for (_, p), v in zip(cols, row) if isinstance(v, str) and v]
+        for k in keys:
+            by_key.setdefault(k, []).extend(keys)
+    out = {}
+    for i in ids:
+        k = _key(i)
+        out[i] = list(dict.fromkeys(a for a in by_key.get(k, ()) if a != k))
+    return out
+
+
+def _key(v: str) -> str:
+    return v if v.startswith("unhashed:") else v.lower()
+
+
+def undo(ledger, secret_ids, reason: str = "", analyst: str | None = None, *, secrets=None, **kw):
     """Take back the latest decision for each of ``secret_ids`` (:meth:`Ledger.undo`).
 
+    With ``secrets`` (the frame or :class:`BoardData` the ids come from), a decision
+    recorded under a secret's SHA-256 or ``sha1:`` key (detect-secrets imports) counts
+    too: the latest one :meth:`Ledger.apply` shows on the board is the one taken back.
     Checks first that every id has a decision to take back, so a bad id writes nothing;
     returns the undo entries as one ledger frame.
     """
@@ -590,13 +634,14 @@ def undo(ledger, secret_ids, reason: str = "", analyst: str | None = None, **kw)
 
     led = _ledger(ledger)
     ids = [secret_ids] if isinstance(secret_ids, str) else list(secret_ids)
-    ids = list(dict.fromkeys(i.lower() if isinstance(i, str) and not i.startswith("unhashed:") else i for i in ids))
+    ids = list(dict.fromkeys(_key(i) if isinstance(i, str) else i for i in ids))
+    alias = aliases(secrets, [i for i in ids if isinstance(i, str)]) if secrets is not None else {}
     decided = set(led.current()["secret_id"].tolist()) if os.path.exists(led.path) else set()
-    missing = [n for n, i in enumerate(ids) if i not in decided]
+    missing = [n for n, i in enumerate(ids) if i not in decided and not decided.intersection(alias.get(i, ()))]
     if missing:
         raise LeakLabError(led.path, None, f"nothing to undo for secret id #{missing[0]}"
                            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
-    frames = [led.undo(i, reason, analyst=analyst, **kw) for i in ids]
+    frames = [led.undo(i, reason, analyst=analyst, aliases=alias.get(i, ()), **kw) for i in ids]
     if not frames:
         from . import schema
 
@@ -858,9 +903,10 @@ def _board_class():
                 return self.say("select a secret first", error=True)
             who = self.analyst.value.strip() or None
             done, nothing = [], 0
+            alias = aliases(self.data, ids)  # decisions keyed by the SHA-1 show here: they must undo too
             for sid in ids:
                 try:
-                    self.ledger.undo(sid, self.reason.value, analyst=who)
+                    self.ledger.undo(sid, self.reason.value, analyst=who, aliases=alias.get(sid, ()))
                     done.append(sid)
                 except LeakLabError:
                     nothing += 1

@@ -204,22 +204,56 @@ def test_severity_override_is_stored_only_when_given_and_validated(tmp_path):
     assert led.entries()["severity"].fillna("-").tolist() == ["-", "critical", "low"]
 
 
-def test_current_severity_is_the_latest_override_not_undone(tmp_path):
+def hand_written(path, **fields):
+    """Append a line with a valid entry_id, as a hand edit or another tool would."""
+    body = {"v": 1, "secret_id": A, "label": "true_positive", "reason": "", "analyst": "x",
+            "time": "2024-05-01T09:00:00.000000Z", "evidence": None, "undoes": None, "source": "leaklab", **fields}
+    body["entry_id"] = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    with open(path, "a") as fh:
+        fh.write(json.dumps(body, sort_keys=True, separators=(",", ":")) + "\n")
+    return body
+
+
+def test_current_severity_is_the_override_still_in_force(tmp_path):
     led = Ledger(tmp_path / "l.jsonl", analyst="ana")
     led.record(A, "true_positive", "live", severity="high", time="2024-05-01T09:00:00Z")
     led.record(A, "true_positive", "prod data", severity="critical", analyst="bo", time="2024-05-01T10:00:00Z")
-    led.record(A, "rotated", "new key", time="2024-05-01T11:00:00Z")  # no override: the last one still holds
+    led.record(A, "true_positive", "owner confirmed", time="2024-05-01T10:30:00Z")  # same label: bo's override holds
     led.record(B, "needs_info", time="2024-05-01T09:00:00Z")
     cur = led.current().set_index("secret_id")
-    assert cur.loc[A, ["label", "severity", "severity_analyst"]].tolist() == ["rotated", "critical", "bo"]
+    assert cur.loc[A, ["label", "severity", "severity_analyst"]].tolist() == ["true_positive", "critical", "bo"]
     assert pd.isna(cur.loc[B, "severity"]) and pd.isna(cur.loc[B, "severity_analyst"])
     assert str(cur["severity"].dtype) == "string"
-    led.undo(A, time="2024-05-01T12:00:00Z")  # takes back "rotated"
-    led.undo(A, time="2024-05-01T12:00:01Z")  # takes back bo's "critical"
+    led.record(A, "needs_info", "is it prod after all?", time="2024-05-01T11:00:00Z")  # another label, no override
+    assert pd.isna(led.current().set_index("secret_id").loc[A, "severity"])
+    led.undo(A, time="2024-05-01T12:00:00Z")  # takes back needs_info: the override is in force again
+    assert led.current().set_index("secret_id").loc[A, "severity"] == "critical"
+    led.undo(A, time="2024-05-01T12:00:01Z")  # takes back "owner confirmed"
+    led.undo(A, time="2024-05-01T12:00:02Z")  # takes back bo's "critical"
     cur = led.current().set_index("secret_id")
     assert cur.loc[A, ["label", "severity", "severity_analyst"]].tolist() == ["true_positive", "high", "ana"]
-    led.undo(A, time="2024-05-01T12:00:02Z")
+    led.record(A, "needs_info", "waiting on logs", severity="low", analyst="cy", time="2024-05-01T13:00:00Z")
+    cur = led.current().set_index("secret_id")  # another label that carries its own override
+    assert cur.loc[A, ["label", "severity", "severity_analyst"]].tolist() == ["needs_info", "low", "cy"]
+    led.undo(A, time="2024-05-01T13:00:01Z")
+    led.undo(A, time="2024-05-01T13:00:02Z")
     assert A not in set(led.current()["secret_id"])
+
+
+@pytest.mark.parametrize("closed", sorted(leaklab.ledger.CLOSED))
+def test_a_no_action_label_ends_the_override_and_takes_none(tmp_path, closed):
+    led = Ledger(tmp_path / "l.jsonl", analyst="ana")
+    led.record(A, "true_positive", "prod", severity="critical", time="2024-05-01T09:00:00Z")
+    led.record(A, closed, "after all", time="2024-05-01T10:00:00Z")
+    cur = led.current().set_index("secret_id")
+    assert cur.loc[A, "label"] == closed and pd.isna(cur.loc[A, "severity"]) and pd.isna(cur.loc[A, "severity_analyst"])
+    with pytest.raises(LeakLabError, match="takes no severity override"):
+        led.record(B, closed, "sandbox", severity="info")
+    assert len(led.entries()) == 2  # the refused call wrote nothing
+    # A line another tool (or an older leaklab) wrote is read, but its override is not applied.
+    hand_written(led.path, secret_id=C, label=closed, severity="high")
+    cur = led.current().set_index("secret_id")
+    assert cur.loc[C, "label"] == closed and pd.isna(cur.loc[C, "severity"])
 
 
 def test_a_hand_written_bad_severity_is_skipped(tmp_path):
@@ -594,3 +628,70 @@ def test_labels_survive_a_rescan_of_the_demo_repository_after_lines_move(tmp_pat
     applied = ledger.apply(after)
     got = dict(zip(applied["secret_id"], applied["triage_label"]))
     assert got == want
+
+
+# --------------------------------------------------------------------------- undo across a secret's keys
+
+
+def test_undo_with_aliases_takes_back_the_decision_apply_shows(tmp_path):
+    s1 = fp.sha1("xoxb-LEAKLABFAKE-0003")
+    led = Ledger(tmp_path / "l.jsonl", analyst="ana")
+    imported = led.record("sha1:" + s1, "false_positive", "imported from detect-secrets", time="2024-05-01T09:00:00Z")
+    secrets = schema.build("secrets", {"secret_id": [C], "secret_sha256": [C], "secret_sha1": [s1]})
+    assert led.apply(secrets)["triage_label"].tolist() == ["false_positive"]
+    with pytest.raises(LeakLabError, match="nothing to undo.*aliases="):
+        led.undo(C)  # the ledger alone cannot know the secret's SHA-1
+    u = led.undo(C, "wrong secret", aliases=["sha1:" + s1.upper(), C], time="2024-05-01T10:00:00Z")
+    assert u["secret_id"].tolist() == ["sha1:" + s1]  # named as the decision it takes back, or replay ignores it
+    assert u["undoes"].tolist() == imported["entry_id"].tolist()
+    assert led.apply(secrets)["triage_label"].isna().all()
+
+
+def test_undo_with_aliases_picks_the_latest_decision_among_the_keys(tmp_path):
+    s1 = fp.sha1("xoxb-LEAKLABFAKE-0003")
+    led = Ledger(tmp_path / "l.jsonl", analyst="ana")
+    led.record(C, "true_positive", "live", time="2024-05-01T09:00:00Z")
+    led.record("sha1:" + s1, "false_positive", "imported", time="2024-05-01T08:00:00Z")  # later in the file
+    secrets = schema.build("secrets", {"secret_id": [C], "secret_sha1": [s1]})
+    assert led.apply(secrets)["triage_label"].tolist() == ["false_positive"]
+    led.undo(C, aliases="sha1:" + s1)
+    assert led.apply(secrets)["triage_label"].tolist() == ["true_positive"]
+    led.undo(C, aliases=["sha1:" + s1])
+    assert led.apply(secrets)["triage_label"].isna().all()
+    with pytest.raises(LeakLabError, match="nothing to undo"):
+        led.undo(C, aliases=["sha1:" + s1])
+    with pytest.raises(LeakLabError, match="not a fingerprint"):
+        led.undo(C, aliases=["xoxb-LEAKLABFAKE-0003"])
+
+
+# --------------------------------------------------------------------------- reader guard, durability
+
+
+def test_a_line_whose_secret_id_is_not_a_fingerprint_is_skipped_unquoted(tmp_path):
+    path = tmp_path / "l.jsonl"
+    raw = "ghp_LEAKLABFAKE0000000000000000000000002"
+    hand_written(path, secret_id=raw)
+    hand_written(path, secret_id="sha1:" + "ab" * 19)  # one hex pair short
+    good = hand_written(path, secret_id=B.upper(), label="needs_info")  # upper-case hex: read, normalised
+    with pytest.warns(LeakLabWarning, match="line 1: field 'secret_id' is not a fingerprint.*line 2: field 'secret_id' "
+                                            "is not a fingerprint") as w:
+        e = Ledger(path).entries()
+    assert raw not in str(w[0].message) and "ab" * 19 not in str(w[0].message)
+    assert e["secret_id"].tolist() == [B] and e["entry_id"].tolist() == [good["entry_id"]]
+    why = "field 'secret_id' is not a fingerprint (expected a SHA-256, 'sha1:<hex>' or an 'unhashed:' key)"
+    assert e.attrs["skipped"] == [f"line 1: {why}", f"line 2: {why}"]
+
+
+def test_new_file_is_private_and_every_new_directory_level_is_synced(tmp_path, monkeypatch):
+    synced = []
+    real = leaklab.ledger._fsync_dir
+    monkeypatch.setattr(leaklab.ledger, "_fsync_dir", lambda p: (synced.append(p), real(p)))
+    path = tmp_path / "cases" / "2024" / "acme" / "triage.jsonl"
+    Ledger(path, analyst="ana").record(A, "true_positive", time="2024-05-01T09:00:00Z")
+    assert (os.stat(path).st_mode & 0o777) == 0o600
+    # The file's directory, then each level up to tmp_path, which existed and now holds "cases".
+    assert synced == [str(tmp_path / "cases" / "2024" / "acme"), str(tmp_path / "cases" / "2024"),
+                      str(tmp_path / "cases"), str(tmp_path)]
+    synced.clear()
+    Ledger(path, analyst="ana").record(B, "true_positive", time="2024-05-01T09:00:00Z")
+    assert synced == []  # nothing new: nothing to sync but the file

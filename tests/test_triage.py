@@ -375,13 +375,13 @@ def test_ledger_override_wins_and_undo_restores(tmp_path):
     assert out["severity"].tolist() == out["severity_computed"].tolist() == ["high", "high"]
 
     led.record(KEY, "true_positive", "prod account", analyst="bo", severity="critical", time="2024-05-01T09:00:00Z")
-    led.record(KEY, "rotated", "new key", time="2024-05-01T10:00:00Z")  # no severity: bo's override holds
+    led.record(KEY, "true_positive", "owner agrees", time="2024-05-01T10:00:00Z")  # same label: bo's override holds
     out = score(s, ledger=led).set_index("secret_id")
     assert out.loc[KEY, ["severity", "severity_computed", "severity_source"]].tolist() == ["critical", "high", "override by bo"]
     assert out.loc[KEY, "score"] == 65  # the data and the score are untouched
     assert out.loc[TOKEN, ["severity", "severity_source"]].tolist() == ["high", "computed"]
 
-    led.undo(KEY, time="2024-05-01T11:00:00Z")  # takes back "rotated"
+    led.undo(KEY, time="2024-05-01T11:00:00Z")  # takes back "owner agrees"
     led.undo(KEY, time="2024-05-01T12:00:00Z")  # takes back the override
     out = score(s, ledger=led).set_index("secret_id")
     assert out.loc[KEY, ["severity", "severity_source"]].tolist() == ["high", "computed"]
@@ -392,9 +392,36 @@ def test_ledger_override_wins_and_undo_restores(tmp_path):
 
 def test_override_keyed_by_sha1_matches_the_secret(tmp_path):
     led = Ledger(tmp_path / "l.jsonl", analyst="ana")
-    led.record("sha1:" + fp.sha1(KEY_ID), "accepted_risk", "sandbox", severity="info", time="2024-05-01T09:00:00Z")
+    led.record("sha1:" + fp.sha1(KEY_ID), "true_positive", "sandbox", severity="info", time="2024-05-01T09:00:00Z")
     out = score(secrets(), ledger=led)
     assert one(out, "severity") == "info" and one(out, "severity_source") == "override by ana"
+
+
+@pytest.mark.parametrize("later", ["false_positive", "rotated", "needs_info"])
+def test_a_later_decision_with_another_label_ends_the_override(tmp_path, later):
+    s = secrets(secret_type=["aws-access-key"], verified=[True])  # computed: high
+    led = Ledger(tmp_path / "l.jsonl", analyst="ana")
+    led.record(KEY, "true_positive", "prod payments", severity="critical", time="2024-05-01T09:00:00Z")
+    assert one(score(s, ledger=led), "severity") == "critical"
+    led.record(KEY, later, "after all", analyst="bo", time="2024-05-01T10:00:00Z")
+    out = score(s, ledger=led)
+    assert one(out, "severity") == "high" and one(out, "severity_source") == "computed"
+
+
+def test_an_override_ends_with_a_later_decision_under_another_key(tmp_path):
+    s = secrets(secret_type=["aws-access-key"], verified=[True])  # keys: KEY and sha1:<hex>
+    led = Ledger(tmp_path / "l.jsonl", analyst="ana")
+    led.record(KEY, "true_positive", "prod payments", severity="critical", time="2024-05-01T09:00:00Z")
+    led.record("sha1:" + fp.sha1(KEY_ID), "false_positive", "imported", time="2024-05-01T10:00:00Z")
+    assert led.apply(s)["triage_label"].tolist() == ["false_positive"]
+    assert one(score(s, ledger=led), "severity") == "high"  # what apply() shows decides, not an older key's override
+
+
+def test_a_hand_made_current_frame_with_a_closed_label_gets_no_override():
+    cur = pd.DataFrame({"secret_id": [KEY], "label": ["accepted_risk"], "severity": ["info"], "analyst": ["ana"],
+                        "line": [1]})
+    out = score(secrets(secret_type=["aws-access-key"], verified=[True]), ledger=cur)
+    assert one(out, "severity") == "high" and one(out, "severity_source") == "computed"
 
 
 # --------------------------------------------------------------------------- remediation

@@ -276,8 +276,43 @@ def test_page_html_shortens_fingerprints_and_credential_ids(secrets):
     html = widgets.page_html(frame, columns=["secret_id", "secret_sha1", "credential"])
     no_raw(html, secrets)
     assert secrets["secret_id"].iloc[0][:12] + "…" in html
-    assert "sha1:" + secrets["secret_sha1"].iloc[-1][:12] + "…" in html or "sha1:" not in html
+    cells = re.findall(r"<td>(.*?)</td>", html)
+    shown_sha1 = cells[2::4]  # per row: #, secret_id, secret_sha1, credential
+    assert shown_sha1 == [v[:12] + "…" for v in secrets["secret_sha1"]] and len(shown_sha1) == len(secrets)
+    assert not any(v in html for v in secrets["secret_sha1"])
     assert fingerprint.redact(RAW["aws"]) in html
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("xoxb-1234567890-abcdefLEAKLAB", "xoxb…AB"),  # a Slack token id: '-' no longer keeps it whole
+    ("sha1:" + "ab" * 20, "sha1:abababababab…"),
+    ("c0ffee" * 10 + "abcd", "c0ffeec0ffee…"),
+    ("arn:aws:iam::123456789012:user/deploy", "arn:…oy"),
+    ("github_pat_" + "A" * 20, "gith…AA"),
+    ("stripe-live", "st…"),  # even a short name: the board never shows a credential column whole
+])
+def test_credential_columns_are_never_shown_whole(value, shown):
+    for col in ("credential", "credential_id", "acting_credential", "derived_from"):
+        assert widgets._display(col, value) == shown
+    html = widgets.page_html(pd.DataFrame({"credential": [value]}), columns=["credential"])
+    assert value not in html and html.count("<td>") == 2
+
+
+def test_undo_takes_back_a_decision_keyed_by_the_secrets_sha1(secrets, ledger):
+    pw = secrets[secrets["secret_type"] == "password"]
+    a, s1 = pw["secret_id"].iloc[0], pw["secret_sha1"].iloc[0]
+    assert a == pw["secret_sha256"].iloc[0] and s1  # a SHA-256 secret id, and a SHA-1 (detect-secrets' key)
+    ledger.record("sha1:" + s1, "false_positive", "imported from detect-secrets")
+    page, _ = widgets.view(secrets, ledger=ledger, filters={"type": ["password"]})
+    assert page["triage_label"].tolist() == ["false_positive"]  # the board shows it ...
+    with pytest.raises(LeakLabError, match="nothing to undo for secret id #0"):
+        widgets.undo(ledger, [a])  # without the frame, the SHA-1 is unknown
+    undone = widgets.undo(ledger, [a], "wrong secret", secrets=secrets)  # ... so it can take it back
+    assert undone["secret_id"].tolist() == ["sha1:" + s1] and undone["reason"].tolist() == ["wrong secret"]
+    page, _ = widgets.view(secrets, ledger=ledger, filters={"type": ["password"]})
+    assert page["triage_label"].isna().all()
+    with pytest.raises(LeakLabError, match="nothing to undo"):
+        widgets.undo(ledger, [a], secrets=widgets.prepare(secrets, ledger))
 
 
 def test_page_html_marks_the_selected_row_and_empty_pages(secrets):
@@ -484,6 +519,18 @@ def test_board_refuses_without_label_or_selection(board_for, ledger):
     b.undo_button.click()
     assert "select a secret" in b.last_error
     assert ledger.entries().empty
+
+
+def test_board_undo_takes_back_a_decision_keyed_by_sha1(board_for, secrets, ledger):
+    pw = secrets[secrets["secret_type"] == "password"]
+    ledger.record("sha1:" + pw["secret_sha1"].iloc[0], "false_positive", "imported from detect-secrets")
+    b = board_for()
+    b.filters["type"].value = ("password",)
+    assert b.select.value == pw["secret_id"].iloc[0] and "false_positive" in b.table.value
+    b.undo_button.click()
+    assert b.last_error is None, b.status.value
+    assert ledger.current().empty and "false_positive" not in b.table.value
+    assert "undid the latest decision for 1 secret(s)" in b.status.value
 
 
 def test_board_undo_with_nothing_to_undo_says_so(board_for, ledger):
