@@ -84,7 +84,41 @@ def check(question: str, answer, *, scenario: str | None = None, root: str | Pat
     hint = str(entry.get("hint", ""))
     if answer is None:
         return Feedback(question, None, hint)
-    return Feedback(question, _same(_plain(answer), _plain(entry.get("answer"))), hint)
+    alias = _aliases(key)
+    return Feedback(question, _same(_named(_plain(answer), alias), _named(_plain(entry.get("answer")), alias)), hint)
+
+
+def _aliases(key: dict) -> dict:
+    """A leaked credential may be named by its scenario id, its fingerprint, its preview, or
+    (when no other secret shares it) its type: all mean the same answer."""
+    from collections import Counter
+
+    secrets = [s for s in key.get("secrets", []) if isinstance(s, dict) and s.get("id")]
+    types = Counter(s.get("type") for s in secrets)
+    out = {}
+    for s in secrets:
+        names = [s["id"], s.get("secret_sha256"), s.get("secret_sha1"), s.get("hashed_token"), s.get("redacted")]
+        if types[s.get("type")] == 1:
+            names.append(s.get("type"))
+        for n in names:
+            if isinstance(n, str) and n:
+                out[n.strip().lower()] = s["id"]
+    return out
+
+
+def _named(value, alias: dict):
+    """Credential names in an answer replaced by the scenario's id for them (ids, fingerprints,
+    previews, types, or a raw key id whose SHA-256 is a fingerprint)."""
+    if isinstance(value, (list, tuple, set)):
+        return [_named(v, alias) for v in value]
+    if not isinstance(value, str) or not alias:
+        return value
+    v = value.strip().lower()
+    if v in alias:
+        return alias[v]
+    from .fingerprint import sha256
+
+    return alias.get(sha256(value.strip()), value)
 
 
 def _plain(value):
@@ -118,3 +152,190 @@ def _norm(v):
     if isinstance(v, (list, tuple, set)):
         return tuple(sorted(map(_norm, v), key=str))
     return v
+
+
+# --------------------------------------------------------------------------- the notebooks
+
+# One spec makes both the exercise and the solution notebook of a scenario, so they never
+# drift apart: a step is a question id (its text and hint come from the scenario's
+# answers.json), what to look at, and the solution's expression. Discussion questions
+# (free-text answers) get no check; the solution notebook states the answer.
+_LOAD = '''import leaklab
+from leaklab import workshop
+
+SCENARIO, AS_OF = {scenario!r}, {as_of!r}
+CASE = f"../../data/scenarios/{{SCENARIO}}"       # written by `make data`
+findings = leaklab.load(f"{{CASE}}/reports")          # what the scanners reported
+secrets = leaklab.dedupe(findings)                   # one row per distinct secret
+events = leaklab.load_timeline(f"{{CASE}}/timeline.csv")
+windows = leaklab.exposure_windows(events, as_of=AS_OF)
+usage = leaklab.load_access_logs(f"{{CASE}}/logs")
+uses = leaklab.usage_in_windows(windows, usage)      # uses inside each window, flagged
+grants = leaklab.load_inventory(f"{{CASE}}/inventory")
+leaklab.redacted(secrets[["secret_type", "redacted", "tools", "verified"]])'''
+
+EXERCISES = {
+    "circleci": {
+        "title": "A CI secret store is breached (CircleCI-style)",
+        "question": "The CI provider says every secret stored in it may have been stolen. Which of ours leaked, "
+                    "were they used, and what could the attacker reach from there?",
+        "as_of": "2023-02-01T00:00:00Z",
+        "look": [("The windows: when each credential was exposed, detected and contained.",
+                  'leaklab.redacted(windows[["credential", "exposed_from", "detected_at", "contained_at", '
+                  '"window_days_min"]])')],
+        "steps": [
+            ("q1", "Count the distinct leaked secrets the scanners found.", "len(secrets)"),
+            ("q2", "Find the AWS key's row in `windows` (its id starts with AKIA).",
+             'int(windows.loc[windows["credential"].str.startswith("AKIA"), "window_days_min"].iloc[0])'),
+            ("q3", "`uses` has a `suspicious` column.",
+             'int((uses["suspicious"] & uses["credential_id"].str.startswith("AKIA")).sum())'),
+            ("q4", "Which call reads a secret, and on which resource?",
+             'uses.loc[uses["action"].str.endswith(":GetSecretValue"), "resource"].iloc[0]'),
+            ("q5", "Start `blast_radius` from the stolen session: `[\"circleci-engineer-session\"]`.",
+             'int(leaklab.blast_radius(grants, ["circleci-engineer-session"], by="pivot")["hops"].max())'),
+        ],
+    },
+    "slack": {
+        "title": "A stolen employee token clones private repositories (Slack-style)",
+        "question": "An employee's GitHub token was stolen. What did the attacker take, from when, and which "
+                    "further secrets did the cloned repositories hand over?",
+        "as_of": "2023-02-01T00:00:00Z",
+        "look": [("GitHub's audit log names a token by `hashed_token`; here are the uses flagged as suspicious.",
+                  'leaklab.redacted(uses.loc[uses["suspicious"], ["time", "credential_id", "action", "resource", '
+                  '"source_ip"]])')],
+        "steps": [
+            ("q1", None, None),
+            ("q2", "Count the suspicious `git.clone` uses.",
+             'int((uses["suspicious"] & (uses["action"] == "git.clone")).sum())'),
+            ("q3", None, None),
+            ("q4", "The token's window is the one whose start is a lower bound; start `blast_radius` from it.",
+             'list(leaklab.blast_radius(grants, [windows.loc[windows["lower_bound"], "credential"].iloc[0]], '
+             'by="pivot")["reached_credential"])'),
+        ],
+    },
+    "toyota": {
+        "title": "A key public in a repository for years (Toyota-style)",
+        "question": "A third party reports our access key in a public repository. How long was it exposed, was "
+                    "it used, and what could it reach?",
+        "as_of": "2022-10-31T00:00:00Z",
+        "look": [("The events behind the window; note the precision of the first one.",
+                  'leaklab.redacted(events[["time", "time_latest", "precision", "kind", "credential", "detail"]])')],
+        "steps": [
+            ("q1", "`window_days_min` and `window_days_max` of the key's window, as a list.",
+             '[int(windows["window_days_min"].iloc[0]), int(windows["window_days_max"].iloc[0])]'),
+            ("q2", "Compare the `made_private` event with the containment in `windows`. Answer True or False.",
+             'bool((events["kind"] == "made_private").any() and windows["contained_kind"].iloc[0] == "made_private")'),
+            ("q3", "Count the rows of `uses`.", "len(uses)"),
+            ("q4", "`blast_radius(grants)` has a `data_class` column.",
+             'leaklab.blast_radius(grants)["data_class"].dropna().unique().tolist()[0]'),
+        ],
+    },
+    "travis": {
+        "title": "Tokens printed in public build logs (Travis CI-style)",
+        "question": "Our CI printed secrets into public build logs. Which tokens, exposed for how long, which is "
+                    "still live, and was any used?",
+        "as_of": "2022-07-01T00:00:00Z",
+        "look": [("Where each finding was: TruffleHog marks build-log findings with `source_kind` ci-log.",
+                  'findings[["tool", "secret_type", "redacted", "file", "source_kind"]]')],
+        "steps": [
+            ("q1", "Count the distinct secrets.", "len(secrets)"),
+            ("q2", "Among the contained windows (`open` False), the largest `window_days_min`; answer with its "
+                   "`credential`.",
+             'windows[~windows["open"]].sort_values("window_days_min")["credential"].iloc[-1]'),
+            ("q3", "The `open` column; answer with the `credential`.",
+             'windows.loc[windows["open"], "credential"].iloc[0]'),
+            ("q4", "`uses` has a `suspicious` column; the AWS key's id starts with AKIA.",
+             'int((uses["suspicious"] & uses["credential_id"].str.startswith("AKIA")).sum())'),
+        ],
+    },
+}
+
+
+def notebook(scenario: str, *, solution: bool = False, root: str | Path = Path("data/scenarios")):
+    """The exercise (or solution) notebook of a scenario, as an nbformat notebook (no outputs)."""
+    import nbformat.v4 as nbf
+
+    spec = EXERCISES[scenario]
+    quiz = {q["id"]: q for q in _quiz(answers(scenario, root))}
+    md, code = nbf.new_markdown_cell, nbf.new_code_cell
+    kind = "solution" if solution else "exercise"
+    cells = [md(
+        f"# Workshop · {spec['title']} ({kind})\n\n"
+        f"**Question.** {spec['question']}\n\n"
+        f"**Data.** The `{scenario}` scenario written by `make data` into `data/scenarios/{scenario}/`: scanner "
+        "reports in the tools' own formats, the repository, the timeline, the access logs and the permission "
+        "inventory; modelled on the real incident in `data/scenarios/{s}/answers.json` (`description`).\n\n".format(s=scenario)
+        + ("Each question has a cell: put your answer in place of `None` and run it. The check says *right* or "
+           "*not yet* with a hint; it never shows the answer. The solution notebook is next to this one."
+           if not solution else "The worked answers, computed with leaklab; each check should say *right*."))]
+    cells.append(code(_LOAD.format(scenario=scenario, as_of=spec["as_of"])))
+    for text, expr in spec["look"]:
+        cells += [md(text), code(expr)]
+    for qid, tip, expr in spec["steps"]:
+        q = quiz[qid]
+        if expr is None:  # a discussion question
+            body = f"**{qid}. {q['question']}** Discuss with your neighbour."
+            if solution:
+                body += f"\n\n*Answer:* {q['answer']}. {q.get('hint', '')}"
+            cells.append(md(body))
+            continue
+        cells.append(md(f"**{qid}. {q['question']}**" + (f"\n\nTip: {tip}" if tip and not solution else "")))
+        value = expr if solution else "None  # your answer"
+        cells.append(code(f"{qid} = {value}\nworkshop.check({qid!r}, {qid}, scenario=SCENARIO)"))
+    cells.append(md("When every check says *right*: write the report for this case in one command, "
+                    f"`leaklab report --case data/scenarios/{scenario} -o build/{scenario}`, and read its closure "
+                    "criteria: what would you still need before closing the incident?"))
+    nb = nbf.new_notebook(cells=cells, metadata={
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python", "version": "3.11.7"}})
+    return nb
+
+
+def write_notebooks(out: str | Path = "notebooks/workshop", root: str | Path = Path("data/scenarios")) -> list[Path]:
+    """Write every scenario's exercise and solution notebook (sources only; run them to fill outputs)."""
+    import nbformat
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for n, scenario in enumerate(EXERCISES, start=1):
+        for solution in (False, True):
+            path = out / f"{n}{int(solution)}-{scenario}-{'solution' if solution else 'exercise'}.ipynb"
+            nbformat.write(notebook(scenario, solution=solution, root=root), path)
+            written.append(path)
+    return written
+
+
+def setup_check(root: str | Path = DEFAULT_ROOT) -> list[str]:
+    """Lines saying whether this machine is ready for the workshop (used by the setup notebook).
+
+    Checks Python, the libraries the notebooks use, that plots render, and that `make data`
+    wrote every scenario. Nothing here needs the network.
+    """
+    import importlib
+    import sys
+
+    lines = []
+
+    def line(ok: bool, text: str, fix: str = "") -> None:
+        lines.append(("✔ " if ok else "✘ ") + text + ("" if ok or not fix else f" -> {fix}"))
+
+    line(sys.version_info >= (3, 11), "Python 3.11 or newer", "install Python 3.11+ and run `make lab` again")
+    for lib in ("pandas", "matplotlib", "ipywidgets", "networkx", "git"):
+        try:
+            importlib.import_module(lib)
+            line(True, f"{lib} imports")
+        except ImportError:
+            line(False, f"{lib} imports", "run `make lab` (it installs everything into .venv)")
+    try:
+        from .plots import _new_figure
+
+        fig, ax = _new_figure(2, 1)
+        ax.plot([0, 1], [0, 1])
+        line(fig._repr_png_().startswith(b"\x89PNG"), "figures render")
+    except Exception as e:  # the check must report, not crash
+        line(False, f"figures render ({type(e).__name__})", "reinstall matplotlib: `make clean lab`")
+    for scenario in EXERCISES:
+        line((Path(root) / scenario / "answers.json").is_file(), f"scenario {scenario} present",
+             "run `make data` from the repository root")
+    return lines

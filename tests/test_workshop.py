@@ -50,3 +50,52 @@ def test_answer_key_from_a_scenario_directory(tmp_path):
     assert all("answer" not in q for q in workshop.questions("s", tmp_path))
     with pytest.raises(LeakLabError, match="make data"):
         workshop.answers("missing", tmp_path)
+
+
+def test_a_credential_may_be_named_by_id_fingerprint_preview_type_or_raw_id():
+    from leaklab.fingerprint import sha256
+
+    key = {"secrets": [{"id": "aws-key-id", "type": "aws-access-key", "secret_sha256": sha256("AKIALEAKLABFAKEXXXX1"),
+                        "redacted": "AKIA…X1"},
+                       {"id": "gh", "type": "github-token", "secret_sha256": "ab" * 32}],
+           "quiz": [{"id": "q", "question": "Which?", "answer": ["aws-key-id", "gh"], "hint": "h"}]}
+    for answer in (["aws-key-id", "gh"], ["AKIALEAKLABFAKEXXXX1", "ab" * 32], ["AKIA…X1", "github-token"],
+                   ["aws-access-key", "GH"]):
+        assert workshop.check("q", answer, key=key), answer
+    assert not workshop.check("q", ["aws-key-id"], key=key)
+
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+def test_committed_workshop_notebooks_match_their_spec(tmp_path):
+    """Exercise and solution notebooks are made from one spec (workshop.EXERCISES): never edited apart."""
+    import nbformat
+
+    written = workshop.write_notebooks(tmp_path, root=ROOT / "data" / "scenarios")
+    assert len(written) == 2 * len(workshop.EXERCISES)
+    for path in written:
+        committed = nbformat.read(ROOT / "notebooks" / "workshop" / path.name, as_version=4)
+        fresh = nbformat.read(path, as_version=4)
+        assert [c.source for c in committed.cells] == [c.source for c in fresh.cells], \
+            f"{path.name}: regenerate with leaklab.workshop.write_notebooks() and re-run"
+
+
+def test_solution_notebooks_say_right_and_exercises_say_not_answered():
+    import nbformat
+
+    for path in sorted((ROOT / "notebooks" / "workshop").glob("[1-9]*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        said = [o.get("data", {}).get("text/plain", "") for c in nb.cells if c.cell_type == "code"
+                for o in c.get("outputs", []) if "workshop.check" in c.source]
+        assert said, path.name
+        mark = "✔" if "solution" in path.name else "…"
+        assert all(s.startswith(mark) for s in said), (path.name, said)
+
+
+def test_setup_check_reports_every_part():
+    lines = workshop.setup_check(ROOT / "data" / "scenarios")
+    assert all(line.startswith("✔") for line in lines), lines
+    assert any("scenario travis" in line for line in lines)
+    missing = workshop.setup_check("/nonexistent")
+    assert any(line.startswith("✘ scenario circleci") and "make data" in line for line in missing)
