@@ -18,7 +18,7 @@ from leaklab.report import CSP, closure, report
 
 AS_OF = "2023-07-01T00:00:00Z"
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))  # the workshop's too
 SECTIONS = ("Summary", "What leaked", "Timeline", "Exposure windows", "Usage found", "Blast radius", "Triage decisions",
             "Remediation checklist", "Closure criteria")
 
@@ -320,8 +320,13 @@ def test_hostile_values_are_escaped_everywhere(incident, tmp_path):
 
 
 def _planted() -> tuple[set, list]:
+    """Fingerprints (and, for the demo, values) of every planted secret: the demo's and the
+    workshop scenarios' (from their answer keys, which hold fingerprints only)."""
     values = [s.value for s in demo._secrets(demo.SEED).values()] + [demo.temp_key()]
-    return {sha256(v) for v in values} | {sha256(v.splitlines()[0]) for v in values}, values
+    fingerprints = {sha256(v) for v in values} | {sha256(v.splitlines()[0]) for v in values}
+    for key in sorted((ROOT / "data" / "scenarios").glob("*/answers.json")):
+        fingerprints |= {s["secret_sha256"] for s in json.loads(key.read_text())["secrets"] if s.get("secret_sha256")}
+    return fingerprints, values
 
 
 def _assert_clean(directory: Path, texts: list[str]):
