@@ -144,6 +144,21 @@ def _collector_paused():
             gc.enable()
 
 
+def credentials(grants) -> list[str]:
+    """The credential ids a grants list names, sorted: the keys and tokens that authenticate,
+    those granted permissions directly, and the secrets resources hold (where
+    :func:`blast_radius` can start).
+
+        >>> from leaklab import schema
+        >>> credentials(schema.build("grants", {"source": ["k1", "vault"], "relation": ["authenticates_as", "holds_secret"],
+        ...                                     "target": ["alice", "k2"]}))
+        ['k1', 'k2']
+    """
+    schema.validate(grants, "grants")
+    with _collector_paused():
+        return list(_Graph(grants).credentials)
+
+
 # --------------------------------------------------------------------------- patterns
 
 

@@ -450,11 +450,11 @@ def _blast_roots(grants, ids, secrets, inventories):
     reports (secret_id, secret_sha256, secret_sha1) whose id or SHA-256 matches a credential
     of the inventories. Without --credential, the reports' secrets that match are the start.
     """
-    from .blast import _Graph
+    from .blast import credentials
     from .errors import LeakLabError
     from .fingerprint import sha256
 
-    known = _Graph(grants).credentials  # blast_radius's own notion of a credential in these grants
+    known = credentials(grants)  # blast_radius's own notion of a credential in these grants
     files = ", ".join(map(str, inventories))
     if not known:
         raise LeakLabError(files, reason="the inventories name no credential (no key, token or held secret): "
