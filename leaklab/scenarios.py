@@ -29,8 +29,6 @@ Run one from a shell: ``python -m leaklab.scenarios slack out/slack``.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
 import random
@@ -40,6 +38,7 @@ import sys
 from pathlib import Path
 
 from . import fingerprint
+from .logs.github import hashed_token
 from .demo import Planted, _dump, _entropy, _git_date, _line_of, _text
 
 SEED = 7
@@ -72,11 +71,6 @@ def _rng(name: str, seed: int, what: str = "secrets") -> random.Random:
 
 def _pick(rnd: random.Random, n: int, alphabet: str = _ALNUM) -> str:
     return "".join(rnd.choice(alphabet) for _ in range(n))
-
-
-def _hashed_token(value: str) -> str:
-    """GitHub's audit-log ``hashed_token``: base64 of the SHA-256 (not the value)."""
-    return base64.b64encode(hashlib.sha256(value.encode()).digest()).decode()
 
 
 # --------------------------------------------------------------------------- repository
@@ -299,7 +293,7 @@ def _github_audit(rnd, when: str, action: str, actor: str, ip: str, ua: str, org
         "@timestamp": ms, "_document_id": _pick(rnd, 22, _ALNUM + "-_"), "action": action, "actor": actor,
         "actor_id": 41000 + sum(map(ord, actor)), "actor_ip": ip, "actor_is_bot": False,
         "actor_location": {"country_code": "US" if ip.startswith("198.51.100.") else "NL"},
-        "business": "leaklab-chat-ent", "created_at": ms, "hashed_token": _hashed_token(token), "operation_type": "access",
+        "business": "leaklab-chat-ent", "created_at": ms, "hashed_token": hashed_token(token), "operation_type": "access",
         "org": org, "org_id": 7100001, "programmatic_access_type": "Personal access token (classic)", "repo": repo,
         "repository": repo, "repository_public": False, "token_id": token_id, "token_scopes": scopes,
         "transport_protocol": 1, "transport_protocol_name": "http", "user_agent": ua,
@@ -360,7 +354,7 @@ def _ref(p: Planted, hashed: bool = False) -> dict:
     """How the answer key names a credential's node in timeline, logs and grants (by fingerprint)."""
     out = {"secret_sha256": fingerprint.sha256(p.value)}
     if hashed:
-        out["hashed_token"] = _hashed_token(p.value)
+        out["hashed_token"] = hashed_token(p.value)
     return out
 
 
@@ -559,7 +553,8 @@ github_tokens:
             {"id": "q3", "question": "How many attacker calls did the AWS key make inside its window?", "answer": 5,
              "hint": "Filter usage_in_windows to suspicious rows; the CI's own deploys come from an IP seen before."},
             {"id": "q4", "question": "Which further secret did the attacker read with the AWS key?",
-             "answer": "prod/launch-db", "hint": "Look for secretsmanager:GetSecretValue in the CloudTrail uses."},
+             "answer": "prod/launch-db", "also": [db.id, sm_secret, sm_secret.rsplit(":", 1)[-1]],
+             "hint": "Look for secretsmanager:GetSecretValue in the CloudTrail uses."},
             {"id": "q5", "question": "How many pivot hops separate the stolen session from the database password?",
              "answer": 2, "hint": "blast_radius(..., by='pivot'): session -> CI variables -> AWS key -> secret."},
         ],
@@ -638,7 +633,7 @@ def _slack(out: Path, seed: int) -> dict:
            ct("2022-12-28T03:31:12Z", "s3.amazonaws.com", "ListBuckets", aws.value, att2, bad_ua)]
     _write_cloudtrail(out / "logs" / "cloudtrail", ev, account, region)
 
-    hashed = _hashed_token(gh.value)
+    hashed = hashed_token(gh.value)
     fp_bot, fp_stripe = fingerprint.sha256(bot.value), fingerprint.sha256(stripe.value)
     incident = "slack-2022"
     (out / "timeline.csv").write_text(_timeline([
@@ -854,7 +849,7 @@ resources:
             {"id": "q1", "question": "The exposure start is known only to the month. What range of window days follows?",
              "answer": [1721, 1751], "hint": "1 Dec and 31 Dec 2017 to 17 Sep 2022, exclusive count."},
             {"id": "q2", "question": "Did making the repository private end the exposure?", "answer": False,
-             "hint": "Clones and forks keep the key; only the rotation two days later contained it."},
+             "hint": "Compare when the repository went private with what ends the window in exposure_windows."},
             {"id": "q3", "question": "How many uses of the leaked key fall inside the window?", "answer": 2,
              "hint": "The logs start in June 2022: no uses before that does not mean none happened."},
             {"id": "q4", "question": "What data class does the key reach?", "answer": "restricted",
@@ -1031,7 +1026,7 @@ github_tokens:
             {"id": "q2", "question": "Which token was exposed longest before it was contained?", "answer": gh.id,
              "hint": "exposure_windows: the largest window_days among contained windows."},
             {"id": "q3", "question": "Which window is still open on the as_of date, and why?", "answer": hook.id,
-             "hint": "No revoke or rotate event: a webhook URL stays live until someone deletes it."},
+             "hint": "Look for the window with no revoke, rotate or expire event; think about how a webhook URL dies."},
             {"id": "q4", "question": "How many suspicious uses did the AWS key have inside its window?", "answer": 3,
              "hint": "usage_in_windows: the CI uploads come from an IP seen before the leak."},
         ],

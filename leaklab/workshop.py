@@ -21,9 +21,29 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import LeakLabError
+from .fingerprint import redact
 
-# Where the notebooks under notebooks/workshop/ find the scenarios `make data` writes.
-DEFAULT_ROOT = Path("../../data/scenarios")
+# Where `make data` writes the scenarios, relative to the repository root. Notebooks find it
+# from whatever folder they run in (see :func:`scenarios_root`).
+SCENARIOS_DIR = Path("data") / "scenarios"
+
+
+def scenarios_root(start: str | Path | None = None) -> Path:
+    """``data/scenarios`` of the repository holding ``start`` (default: the current folder),
+    found by walking up; the relative path itself when there is none (checks then say what to do)."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / SCENARIOS_DIR).is_dir():
+            return folder / SCENARIOS_DIR
+    return SCENARIOS_DIR
+
+
+def case(scenario: str) -> Path:
+    """The folder of one scenario (``.../data/scenarios/<scenario>``), found from anywhere in the repository."""
+    return scenarios_root() / scenario
+
+
+DEFAULT_ROOT = None  # None: scenarios_root()
 
 
 @dataclass(frozen=True)
@@ -41,12 +61,12 @@ class Feedback:
         return f"{head} Hint: {self.hint}" if self.hint else head
 
     def __bool__(self) -> bool:
-        return bool(self.ok)
+        return self.ok is True
 
 
-def answers(scenario: str, root: str | Path = DEFAULT_ROOT) -> dict:
+def answers(scenario: str, root: str | Path | None = DEFAULT_ROOT) -> dict:
     """The answer key of a scenario (``<root>/<scenario>/answers.json``)."""
-    path = Path(root) / scenario / "answers.json"
+    path = Path(root if root is not None else scenarios_root()) / scenario / "answers.json"
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -55,7 +75,7 @@ def answers(scenario: str, root: str | Path = DEFAULT_ROOT) -> dict:
         raise LeakLabError(path, f"line {e.lineno}", "not valid JSON") from None
 
 
-def questions(scenario: str, root: str | Path = DEFAULT_ROOT) -> list[dict]:
+def questions(scenario: str, root: str | Path | None = DEFAULT_ROOT) -> list[dict]:
     """The quiz of a scenario, without the answers (for the exercise notebooks)."""
     return [{k: v for k, v in q.items() if k != "answer"} for q in _quiz(answers(scenario, root))]
 
@@ -64,7 +84,7 @@ def _quiz(key: dict) -> list[dict]:
     return key.get("quiz", [])
 
 
-def check(question: str, answer, *, scenario: str | None = None, root: str | Path = DEFAULT_ROOT,
+def check(question: str, answer, *, scenario: str | None = None, root: str | Path | None = DEFAULT_ROOT,
           key: dict | None = None) -> Feedback:
     """Compare ``answer`` with the key's answer to ``question``.
 
@@ -85,7 +105,10 @@ def check(question: str, answer, *, scenario: str | None = None, root: str | Pat
     if answer is None:
         return Feedback(question, None, hint)
     alias = _aliases(key)
-    return Feedback(question, _same(_named(_plain(answer), alias), _named(_plain(entry.get("answer")), alias)), hint)
+    got = _named(_plain(answer), alias)
+    # The key's answer, or any alternative it lists under "also" (other names for the same thing).
+    right = [entry.get("answer")] + list(entry.get("also", []))
+    return Feedback(question, any(_same(got, _named(_plain(r), alias)) for r in right), hint)
 
 
 def _aliases(key: dict) -> dict:
@@ -98,8 +121,10 @@ def _aliases(key: dict) -> dict:
     out = {}
     for s in secrets:
         names = [s["id"], s.get("secret_sha256"), s.get("secret_sha1"), s.get("hashed_token"), s.get("redacted")]
-        if types[s.get("type")] == 1:
-            names.append(s.get("type"))
+        # the previews leaklab.redacted shows for a fingerprint or a hashed token
+        names += [redact(x) for x in (s.get("secret_sha256"), s.get("hashed_token")) if isinstance(x, str)]
+        if types[s.get("type")] == 1 and isinstance(s.get("type"), str):
+            names += [s["type"], s["type"].replace("-", " ")]  # "github-token" or "GitHub token"
         for n in names:
             if isinstance(n, str) and n:
                 out[n.strip().lower()] = s["id"]
@@ -122,11 +147,22 @@ def _named(value, alias: dict):
 
 
 def _plain(value):
-    """Frames, series, arrays and numpy scalars as plain Python values."""
+    """Frames, series, arrays and numpy scalars as plain Python values; a missing value as None."""
+    if hasattr(value, "to_numpy") and hasattr(value, "columns"):  # a DataFrame: its values, row by row
+        value = value.to_numpy().ravel()
     if hasattr(value, "tolist"):
         value = value.tolist()
     elif hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    try:
+        import pandas as pd
+
+        if value is not None and not isinstance(value, (list, str)) and pd.isna(value):
+            return None  # pd.NA, NaN, NaT: no answer in that cell
+    except (TypeError, ValueError):
+        pass
     return value
 
 
@@ -134,7 +170,15 @@ def _same(got, want) -> bool:
     if isinstance(want, (list, tuple, set)):
         if not isinstance(got, (list, tuple, set)):
             got = [got]
-        return sorted(map(_norm, got), key=str) == sorted(map(_norm, want), key=str)
+        return {_norm(g) for g in got} == {_norm(w) for w in want}  # as sets: order and repeats do not matter
+    if isinstance(got, (list, tuple, set)) and len(got) == 1:  # a one-row Series or a one-item list
+        got = next(iter(got))
+    if isinstance(want, bool):  # True/False, or yes/no as text; never 0 or 1
+        if isinstance(got, str):
+            got = {"true": True, "yes": True, "false": False, "no": False}.get(got.strip().lower())
+        return isinstance(got, bool) and got is want
+    if got is None or isinstance(got, bool):
+        return False
     return _norm(got) == _norm(want)
 
 
@@ -164,7 +208,7 @@ _LOAD = '''import leaklab
 from leaklab import workshop
 
 SCENARIO, AS_OF = {scenario!r}, {as_of!r}
-CASE = f"../../data/scenarios/{{SCENARIO}}"       # written by `make data`
+CASE = workshop.case(SCENARIO)                       # data/scenarios/<name>, written by `make data`
 findings = leaklab.load(f"{{CASE}}/reports")          # what the scanners reported
 secrets = leaklab.dedupe(findings)                   # one row per distinct secret
 events = leaklab.load_timeline(f"{{CASE}}/timeline.csv")
@@ -200,9 +244,8 @@ EXERCISES = {
         "question": "An employee's GitHub token was stolen. What did the attacker take, from when, and which "
                     "further secrets did the cloned repositories hand over?",
         "as_of": "2023-02-01T00:00:00Z",
-        "look": [("GitHub's audit log names a token by `hashed_token`; here are the uses flagged as suspicious.",
-                  'leaklab.redacted(uses.loc[uses["suspicious"], ["time", "credential_id", "action", "resource", '
-                  '"source_ip"]])')],
+        "look": [("GitHub's audit log names a token by `hashed_token`; here is every use inside a window.",
+                  'leaklab.redacted(uses[["time", "credential_id", "action", "resource", "source_ip", "suspicious"]])')],
         "steps": [
             ("q1", None, None),
             ("q2", "Count the suspicious `git.clone` uses.",
@@ -223,8 +266,10 @@ EXERCISES = {
         "steps": [
             ("q1", "`window_days_min` and `window_days_max` of the key's window, as a list.",
              '[int(windows["window_days_min"].iloc[0]), int(windows["window_days_max"].iloc[0])]'),
-            ("q2", "Compare the `made_private` event with the containment in `windows`. Answer True or False.",
-             'bool((events["kind"] == "made_private").any() and windows["contained_kind"].iloc[0] == "made_private")'),
+            ("q2", "Find the `note` event saying the repository was made private and compare its time with "
+                   "`contained_at` in `windows`. Answer True or False.",
+             'bool(windows["contained_at"].iloc[0] <= events.loc[events["detail"].str.contains("made private"), '
+             '"time"].iloc[0])'),
             ("q3", "Count the rows of `uses`.", "len(uses)"),
             ("q4", "`blast_radius(grants)` has a `data_class` column.",
              'leaklab.blast_radius(grants)["data_class"].dropna().unique().tolist()[0]'),
@@ -251,7 +296,7 @@ EXERCISES = {
 }
 
 
-def notebook(scenario: str, *, solution: bool = False, root: str | Path = Path("data/scenarios")):
+def notebook(scenario: str, *, solution: bool = False, root: str | Path | None = None):
     """The exercise (or solution) notebook of a scenario, as an nbformat notebook (no outputs)."""
     import nbformat.v4 as nbf
 
@@ -282,16 +327,20 @@ def notebook(scenario: str, *, solution: bool = False, root: str | Path = Path("
         cells.append(md(f"**{qid}. {q['question']}**" + (f"\n\nTip: {tip}" if tip and not solution else "")))
         value = expr if solution else "None  # your answer"
         cells.append(code(f"{qid} = {value}\nworkshop.check({qid!r}, {qid}, scenario=SCENARIO)"))
-    cells.append(md("When every check says *right*: write the report for this case in one command, "
-                    f"`leaklab report --case data/scenarios/{scenario} -o build/{scenario}`, and read its closure "
-                    "criteria: what would you still need before closing the incident?"))
+    cells.append(md("When every check says *right*: write the report for this case in one command, from the "
+                    "repository root in a terminal, "
+                    f"`.venv/bin/leaklab report --case data/scenarios/{scenario} -o build/{scenario}`, and open "
+                    f"`build/{scenario}.html`. Read its closure criteria: what would you still need before closing "
+                    "the incident?"))
+    for n, cell in enumerate(cells):  # stable ids: regenerating changes nothing that did not change
+        cell["id"] = f"{scenario}-{kind}-{n:02d}"
     nb = nbf.new_notebook(cells=cells, metadata={
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python", "version": "3.11.7"}})
     return nb
 
 
-def write_notebooks(out: str | Path = "notebooks/workshop", root: str | Path = Path("data/scenarios")) -> list[Path]:
+def write_notebooks(out: str | Path = "notebooks/workshop", root: str | Path | None = None) -> list[Path]:
     """Write every scenario's exercise and solution notebook (sources only; run them to fill outputs)."""
     import nbformat
 
@@ -306,7 +355,7 @@ def write_notebooks(out: str | Path = "notebooks/workshop", root: str | Path = P
     return written
 
 
-def setup_check(root: str | Path = DEFAULT_ROOT) -> list[str]:
+def setup_check(root: str | Path | None = DEFAULT_ROOT) -> list[str]:
     """Lines saying whether this machine is ready for the workshop (used by the setup notebook).
 
     Checks Python, the libraries the notebooks use, that plots render, and that `make data`
@@ -335,7 +384,8 @@ def setup_check(root: str | Path = DEFAULT_ROOT) -> list[str]:
         line(fig._repr_png_().startswith(b"\x89PNG"), "figures render")
     except Exception as e:  # the check must report, not crash
         line(False, f"figures render ({type(e).__name__})", "reinstall matplotlib: `make clean lab`")
+    root = Path(root) if root is not None else scenarios_root()
     for scenario in EXERCISES:
-        line((Path(root) / scenario / "answers.json").is_file(), f"scenario {scenario} present",
-             "run `make data` from the repository root")
+        line((root / scenario / "answers.json").is_file(), f"scenario {scenario} present",
+             "run `make data` from the repository root (this notebook must be inside the repository)")
     return lines

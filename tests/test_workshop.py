@@ -99,3 +99,34 @@ def test_setup_check_reports_every_part():
     assert any("scenario travis" in line for line in lines)
     missing = workshop.setup_check("/nonexistent")
     assert any(line.startswith("✘ scenario circleci") and "make data" in line for line in missing)
+
+
+@pytest.mark.parametrize("answer,ok", [
+    (False, True), (np.bool_(False), True), ("False", True), ("no", True), (" NO ", True),
+    (0, False), ("0", False), (0.0, False), (True, False), ("yes", False),
+])
+def test_yes_no_answers_are_booleans_not_numbers(answer, ok):
+    assert bool(workshop.check("open", answer, key=KEY)) is ok
+
+
+@pytest.mark.parametrize("answer,ok", [
+    (pd.DataFrame({"ip": ["203.0.113.66", "192.0.2.45"]}), True),
+    (np.array(["192.0.2.45", "203.0.113.66", "192.0.2.45"]), True),   # repeats do not matter
+    (pd.NA, False), (np.nan, False),
+])
+def test_natural_shapes_of_an_answer(answer, ok):
+    qid = "ips" if not isinstance(answer, float) and answer is not pd.NA else "days"
+    fb = workshop.check(qid, answer, key=KEY)
+    assert bool(fb) is ok
+    repr(fb)  # never raises
+
+
+def test_a_one_row_series_answers_a_number():
+    assert workshop.check("days", pd.Series([64]), key=KEY)
+    assert workshop.check("days", pd.array([64], dtype="Int64"), key=KEY)
+
+
+def test_alternative_answers_listed_by_the_key():
+    key = {"quiz": [{"id": "q", "question": "Which?", "answer": "prod/launch-db", "also": ["db-password"], "hint": ""}]}
+    assert workshop.check("q", "db-password", key=key) and workshop.check("q", "prod/launch-db", key=key)
+    assert not workshop.check("q", "prod/other", key=key)
