@@ -483,8 +483,13 @@ class _Graph:
         self._S_na = S["not_action"].to_numpy(dtype=bool)
         # What a deny is compared with: the resource, with the allowed object part for S3 objects.
         raw_t = S["raw_target"].to_numpy(dtype=object)
-        self._S_eff = np.array([_effective(r, t) for r, t in zip(self._S_res, raw_t)], dtype=object)
-        self._S_pattern = {k for k, r in enumerate(self._S_res) if has_wildcard(r) or r.startswith("NotResource: ")}
+        self._S_eff = self._S_res.copy()
+        objects = np.flatnonzero(_per_unique(S["raw_target"], lambda t: isinstance(t, str) and t.startswith(
+            "arn:aws:s3:::") and "/" in t).astype(bool))  # only allowed S3 object patterns differ
+        for k in objects:
+            self._S_eff[k] = _effective(self._S_res[k], raw_t[k])
+        self._S_pattern = set(np.flatnonzero(_per_unique(S["resource"], lambda r: isinstance(r, str) and (
+            has_wildcard(r) or r.startswith("NotResource: "))).astype(bool)).tolist())
         self._S_holds, self._S_can = S["holds_secrets"].to_numpy(dtype=bool), S["can_read"].to_numpy(dtype=bool)
         self._rows_by_resource: dict[str, list[int]] = defaultdict(list)
         if len(self.deny):
