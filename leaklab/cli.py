@@ -2,8 +2,10 @@
 
 Exit codes: 0 success, 2 usage error, 3 bad input (the message names file and record),
 1 anything unexpected. Tables go to stdout (or ``--output``) as csv, json lines, markdown
-or parquet; credential ids are whole in the machine formats and previews in markdown (or
-anywhere with ``--redact``). Warnings and progress bars (only on a terminal) go to stderr.
+or parquet. Credential ids (access key ids, token ids) are whole in csv, json and parquet
+written to a file or a pipe, for joining; they are previews (``AKIA…``) in markdown, in
+any format printed on a terminal (a note on stderr says so), and anywhere with
+``--redact``. Warnings and progress bars (only on a terminal) go to stderr.
 
     >>> main(["formats", "--format", "csv"])  # doctest: +ELLIPSIS
     format,tool,description
@@ -15,6 +17,7 @@ anywhere with ``--redact``). Warnings and progress bars (only on a terminal) go 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from contextlib import contextmanager
 
@@ -36,10 +39,11 @@ def _parser() -> argparse.ArgumentParser:
 
     def output_options(q):
         q.add_argument("--format", choices=OUTPUTS, default="csv", help="output format (default: csv); markdown shows "
-                       "credential ids as previews (AKIA…EF), csv/json/parquet keep them whole for joining")
+                       "credential ids as previews (AKIA…, first 4 and last 2 characters); csv/json/parquet keep them "
+                       "whole for joining when written to a file (-o) or a pipe, and show previews on a terminal")
         q.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output (parquet needs a file)")
         q.add_argument("--redact", action="store_true", help="show credential ids as previews in every format, "
-                       "not only markdown (for tables that will be shared)")
+                       "also in files and pipes (for tables that will be shared)")
 
     def time_options(q, as_of=True):
         if as_of:
@@ -135,8 +139,10 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("reports", nargs="*", metavar="REPORT", help="scanner reports (files, directories, globs); "
                    "default with --case: CASE/reports")
     q.add_argument("--case", metavar="DIR", help="a case directory laid out like data/ or a workshop scenario "
-                   "(reports/, demo-repo/, timeline.csv, logs/, inventory/, ledger.jsonl, answers.json): every part "
-                   "present is used unless given explicitly, and answers.json's as_of fixes --as-of")
+                   "(reports/, demo-repo/, timeline.csv, logs/, inventory/, ledger.jsonl, answers.json or "
+                   "ground_truth.json): every part present is used unless given explicitly; the answer key's as_of "
+                   "fixes --as-of (without one, open windows run to now and the report changes every run), and its "
+                   "secrets link the credentials the timeline names to their secrets (as --link does)")
     q.add_argument("--output", "-o", required=True, metavar="STEM", help="write STEM.html, STEM.md and the "
                    "Markdown's figures STEM-<figure>.png (an existing directory means DIR/report)")
     q.add_argument("--title", default=_DEFAULT_TITLE, help="the report's title")
@@ -151,6 +157,9 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--credential", nargs="+", action="extend", metavar="ID", help="with --inventory: start the "
                    "blast radius from these (as for `leaklab blast`)")
     q.add_argument("--ledger", metavar="FILE", help="the triage ledger: decisions and remediation state")
+    q.add_argument("--link", action="append", type=_link, metavar="NAME=SECRET_ID", help="a credential the timeline "
+                   "names by label (github-pat) is the secret SECRET_ID (its secret_id or secret_sha256), so the "
+                   "ledger's revoked/rotated decision can confirm its containment; repeat for several")
 
     q = sub.add_parser("formats", help="list the input formats leaklab reads",
                        description="List the scanner-report formats `leaklab load` reads (format name, tool, "
@@ -165,9 +174,10 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--seed", type=int, default=None, help="scenario seed (default: the workshop's)")
 
     q = sub.add_parser("run-notebooks", help="execute notebooks headless and save them with outputs",
-                       description="Run every .ipynb in SRC top to bottom without a browser and write the executed "
-                       "copies, outputs included, to DEST.")
-    q.add_argument("src", help="directory of .ipynb files")
+                       description="Run every .ipynb under SRC (subfolders too) top to bottom without a browser, "
+                       "each in its own folder, and write the executed copies, outputs included, to the same place "
+                       "under DEST (DEST may be SRC). No timestamps are recorded: the same input gives the same files.")
+    q.add_argument("src", help="directory of .ipynb files (searched recursively)")
     q.add_argument("dest", help="directory for the executed copies")
     q.add_argument("--timeout", type=int, default=600, help="seconds per cell (default: 600)")
     return p
@@ -192,6 +202,24 @@ def main(argv: list[str] | None = None) -> int:
 
 class _UsageError(Exception):
     """Arguments that parse but do not fit together (exit 2); the message says what to add or drop."""
+
+
+# A secret id as the ledger keys it: SHA-256 hex, sha1:<hex> (detect-secrets), unhashed:<...>.
+_SECRET_ID = re.compile(r"[0-9a-fA-F]{64}|sha1:[0-9a-fA-F]{40}|unhashed:.+", re.S)
+
+
+def _link(text: str) -> tuple:
+    """``NAME=SECRET_ID`` as a pair. Split at the last ``=``: a secret id holds none, a name
+    may (base64 token hashes end in ``=``). The message never repeats the value.
+
+        >>> _link("github-pat=" + "A" * 64) == ("github-pat", "a" * 64)
+        True
+    """
+    name, sep, secret = text.rpartition("=")
+    if not sep or not name or not _SECRET_ID.fullmatch(secret):
+        raise argparse.ArgumentTypeError("expected NAME=SECRET_ID, SECRET_ID a secret_id or secret_sha256 "
+                                         "(64 hex digits, or sha1:<40 hex digits>)")
+    return name, secret if secret.startswith("unhashed:") else secret.lower()
 
 
 def _hops(text: str) -> int:
@@ -374,6 +402,10 @@ def _report(args) -> int:
     if args.ledger and not os.path.isfile(args.ledger):  # a Ledger on a new path would start an empty file
         raise LeakLabError(args.ledger, reason="no such ledger file (record decisions with leaklab.Ledger first)")
     as_of = _as_of(args)
+    if as_of is None and args.timeline:
+        where = f" and {args.case} has no answer key with an as_of" if args.case else ""
+        print(f"leaklab: note: no --as-of{where}: open windows are measured to now, so the report changes from run "
+              "to run; give --as-of for a fixed one", file=sys.stderr)
     with _progress("reading reports"):
         findings = readers.load(args.reports)
     secrets = dedupe(findings)
@@ -405,18 +437,30 @@ def _report(args) -> int:
 
         with _progress("reading inventories"):
             grants = load_inventory(args.inventory)
-        roots = _blast_roots(grants, args.credential, secrets, args.inventory)
-        reach = blast_radius(grants, roots, secrets=secrets, windows=windows, usage=usage)
+        try:
+            roots = _blast_roots(grants, args.credential, secrets, args.inventory)
+        except LeakLabError as e:
+            # An inventory the case directory happened to hold is no reason to write no report at all.
+            if not getattr(args, "inventory_from_case", False) or args.credential:
+                raise
+            print(f"leaklab: warning: {e}; the report has no blast-radius section (give --inventory and "
+                  "--credential to pick where it starts)", file=sys.stderr)
+        else:
+            reach = blast_radius(grants, roots, secrets=secrets, windows=windows, usage=usage)
     r = report(args.output, title=args.title, secrets=secrets, findings=findings, history=history, windows=windows,
-               usage=usage, reach=reach, ledger=args.ledger, events=events, as_of=as_of)
+               usage=usage, reach=reach, ledger=args.ledger, events=events, as_of=as_of, links=dict(args.link or []))
     print(f"leaklab: report written to {r.html} and {r.markdown}", file=sys.stderr)
     print(f"leaklab: {r.closure.verdict()}", file=sys.stderr)
     return EXIT_OK
 
 
 def _case_defaults(args) -> None:
-    """Fill the report's inputs from a case directory (the layout of data/ and the scenarios)."""
-    import json
+    """Fill the report's inputs from a case directory (the layout of data/ and the scenarios).
+
+    The case's answer key (a scenario's answers.json, the demo's ground_truth.json) gives the
+    time the case is as of (unless --as-of), the title's headline (unless --title), and links
+    from the names a timeline gives credentials to their secrets (unless --link names them).
+    """
     from pathlib import Path
 
     from .errors import LeakLabError
@@ -433,14 +477,64 @@ def _case_defaults(args) -> None:
     args.repo = args.repo or part("demo-repo")
     args.timeline = args.timeline or [t for t in [part("timeline.csv")] if t]
     args.logs = args.logs or [x for x in [part("logs")] if x]
+    args.inventory_from_case = not args.inventory and part("inventory") is not None
     args.inventory = args.inventory or [x for x in [part("inventory")] if x]
     args.ledger = args.ledger or part("ledger.jsonl")
-    answers = case / "answers.json"
-    if args.as_of is None and answers.is_file():
-        key = json.loads(answers.read_text(encoding="utf-8"))
-        args.as_of = key.get("as_of")
-        if args.title == _DEFAULT_TITLE and key.get("description"):
-            args.title = f"{_DEFAULT_TITLE}: {key['description'].split(':')[0]}"  # the scenario's headline
+    path = next((case / n for n in ("answers.json", "ground_truth.json") if (case / n).is_file()), None)
+    if path is None:
+        return
+    key = _answer_key(path)
+    args.link = list({**key["links"], **dict(args.link or [])}.items())  # --link wins
+    if args.as_of is None and key["as_of"] is not None:
+        args.as_of, args.as_of_from = key["as_of"], path
+    if args.title == _DEFAULT_TITLE and key["description"]:
+        args.title = f"{_DEFAULT_TITLE}: {key['description'].split(':')[0]}"  # the scenario's headline
+
+
+def _answer_key(path) -> dict:
+    """What a report takes from a case's answer key: ``as_of`` and ``description`` (strings or
+    None) and ``links`` ({secret "id": "secret_sha256"} from its ``secrets`` list).
+
+    The file is read like any input: bad JSON or a field of the wrong type is a
+    :class:`~leaklab.errors.LeakLabError` naming the file and the field, never a traceback,
+    and no message quotes a value.
+    """
+    import json
+
+    from .errors import LeakLabError
+
+    name = path.name
+    try:
+        key = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise LeakLabError(path, f"line {e.lineno}", f"{name} is not valid JSON") from None
+    except UnicodeDecodeError:
+        raise LeakLabError(path, reason=f"{name} is not UTF-8 text") from None
+    except OSError as e:
+        raise LeakLabError(path, reason=f"cannot read {name} ({e.strerror or type(e).__name__})") from None
+    if not isinstance(key, dict):
+        raise LeakLabError(path, reason=f"{name} must hold a JSON object (the case's answer key)")
+    for field in ("as_of", "description"):
+        if key.get(field) is not None and not isinstance(key[field], str):
+            raise LeakLabError(path, field, f"{name} {field} must be a string")
+    secrets = key.get("secrets")
+    if secrets is None:
+        secrets = []
+    if not isinstance(secrets, list):
+        raise LeakLabError(path, "secrets", f"{name} secrets must be a list of objects with id and secret_sha256")
+    links = {}
+    for i, entry in enumerate(secrets):
+        if not isinstance(entry, dict):
+            raise LeakLabError(path, f"secrets[{i}]", "expected an object with id and secret_sha256")
+        sid, digest = entry.get("id"), entry.get("secret_sha256")
+        if sid is None or digest is None:  # a secret with no fingerprint links nothing
+            continue
+        if not isinstance(sid, str) or not sid:
+            raise LeakLabError(path, f"secrets[{i}].id", "expected a non-empty string")
+        if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-fA-F]{64}", digest):
+            raise LeakLabError(path, f"secrets[{i}].secret_sha256", "expected 64 hex digits (a SHA-256)")
+        links[sid] = digest.lower()
+    return {"as_of": key.get("as_of"), "description": key.get("description"), "links": links}
 
 
 def _blast_roots(grants, ids, secrets, inventories):
@@ -489,18 +583,24 @@ def _blast_roots(grants, ids, secrets, inventories):
             missing.append(i)
     if missing:
         how = "by id or SHA-256, directly or through a secret in --reports" if secrets is not None else "by id or SHA-256"
-        raise LeakLabError(files, reason=f"--credential {_ids(missing)}: matches no credential of the inventories "
-                           f"({how}); they know {_ids(known)}")
+        raise LeakLabError(files, reason=f"--credential {_ids(missing, given=True)}: matches no credential of the "
+                           f"inventories ({how}); they know {_ids(known)}")
     return list(dict.fromkeys(roots))
 
 
-def _ids(values, limit: int = 10) -> str:
-    """Credential ids for a message, as previews (a message must not print a whole key id)."""
-    import pandas as pd
+def _ids(values, limit: int = 10, given: bool = False) -> str:
+    """Credential ids for a message, as previews (a message must not print a whole key id).
 
-    from .fingerprint import redacted
+    Ids from the inventories are shortened when identifier-shaped (names stay readable);
+    values the user ``given`` are always shortened: one that matched nothing may be a
+    secret typed in place of its id, of any length.
 
-    shown = redacted(pd.DataFrame({"credential": list(values)[:limit]}))["credential"].tolist()
+        >>> _ids(["AKIAFAKEFAKEFAKEFAKE", "ci-token"]), _ids(["hunter2secret", "ci-token"], given=True)
+        ('AKIA…KE, ci-token', 'hu…, ci…')
+    """
+    from .fingerprint import preview_id, redact
+
+    shown = [redact(v) if given else preview_id(v) for v in list(values)[:limit]]
     more = f" and {len(values) - limit} more" if len(values) > limit else ""
     return ", ".join(map(str, shown)) + more
 
@@ -543,19 +643,32 @@ def _check_tz(tz) -> None:
 
 
 def _as_of(args):
-    """--as-of as a UTC timestamp (None: now). A day means its start, 00:00 UTC."""
+    """--as-of as a UTC timestamp (None: now). A day means its start, 00:00 UTC.
+
+    With ``--case``, the value may come from the case's answer key (``args.as_of_from``): a
+    bad one is then bad input (exit 3) naming that file, not a usage error of ``--as-of``.
+    """
     if args.as_of is None:
         return None
+    from .errors import LeakLabError
     from .timeline import parse_when
+
+    source = getattr(args, "as_of_from", None)
+
+    def bad(why: str) -> Exception:
+        example = "e.g. 2023-07-01 or 2023-07-01T12:00:00Z"
+        if source is not None:
+            return LeakLabError(source, "as_of", f"{source.name} as_of: {why}; {example}")
+        return _UsageError(f"--as-of: {why}; {example}")
 
     _check_tz(args.tz)
     try:
         t, _, precision = parse_when(args.as_of, args.tz)
     except ValueError as e:
         why = "a time of day needs a zone (Z, +02:00) or --tz" if "zone" in str(e) else str(e)
-        raise _UsageError(f"--as-of: {why}; e.g. 2023-07-01 or 2023-07-01T12:00:00Z") from None
+        raise bad(why) from None
     if precision in ("month", "year"):
-        raise _UsageError("--as-of needs a day or a time, e.g. 2023-07-01 or 2023-07-01T12:00:00Z")
+        raise bad("needs a day or a time")
     return t
 
 
@@ -582,13 +695,16 @@ def _run_notebooks(args) -> int:
     from nbclient import NotebookClient
 
     src, dest = Path(args.src), Path(args.dest)
-    dest.mkdir(parents=True, exist_ok=True)
-    books = sorted(src.glob("*.ipynb"))
+    # Subfolders too (notebooks/workshop/), each notebook run in its own folder, as JupyterLab would.
+    books = sorted(p for p in src.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
     for nb_path in books:
+        out = dest / nb_path.relative_to(src)
+        out.parent.mkdir(parents=True, exist_ok=True)
         nb = nbformat.read(nb_path, as_version=4)
-        NotebookClient(nb, timeout=args.timeout, record_timing=False, resources={"metadata": {"path": str(src)}}).execute()  # no timestamps: same input, same file
-        nbformat.write(nb, dest / nb_path.name)
-        print(f"leaklab: ran {nb_path} -> {dest / nb_path.name}", file=sys.stderr)
+        NotebookClient(nb, timeout=args.timeout, record_timing=False,  # no timestamps: same input, same file
+                       resources={"metadata": {"path": str(nb_path.parent)}}).execute()
+        nbformat.write(nb, out)
+        print(f"leaklab: ran {nb_path} -> {out}", file=sys.stderr)
     return EXIT_OK if books else _fail(f"no notebooks in {os.fspath(src)}")
 
 
@@ -597,12 +713,22 @@ def _fail(msg: str) -> int:
     return EXIT_INPUT
 
 
+def _stdout_is_terminal() -> bool:
+    """Whether a person is watching standard output (not a file, not a pipe)."""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # replaced or closed streams
+        return False
+
+
 def _write(df, args) -> int:
     """Write a frame in the chosen format.
 
-    Credential ids (access key ids, token ids) stay whole in csv, json and parquet: those are
-    for joining with other data. Markdown is for people and screens, so it always shows them
-    as previews (:func:`_previews`); ``--redact`` does the same for every format.
+    Credential ids (access key ids, token ids) stay whole in csv, json and parquet written to
+    a file or a pipe: those are for joining with other data. Markdown is for people and
+    screens, so it always shows them as previews (:func:`_previews`), and so does any format
+    printed on a terminal (a note on stderr says how to get whole ids); ``--redact`` does the
+    same everywhere.
     """
     from pathlib import Path
 
@@ -613,6 +739,10 @@ def _write(df, args) -> int:
     df = df.drop(columns=[c for c in ("secret",) if c in df.columns])
     df.attrs = {}  # parquet would store attrs (skip lists...) as metadata; the table is the output
     redact = fmt == "markdown" or getattr(args, "redact", False)
+    if not redact and not out and _stdout_is_terminal():  # a screen, a screenshot, a shared terminal log
+        redact = True
+        print("leaklab: note: credential ids shortened on a terminal: use -o FILE or a pipe for whole ids",
+              file=sys.stderr)
     if fmt != "parquet" or redact:  # parquet keeps categoricals (dictionary columns); the rest want values
         df = _plain(df)
     if redact:
@@ -655,14 +785,10 @@ def _plain(df):
     return df
 
 
-# AWS access key ids (long-term AKIA, temporary ASIA, ...), wherever they sit in a text cell: a log's
-# resource, a note. A longer run of the same alphabet is shortened whole: better too much than a key id.
-_AWS_KEY_ID = r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16,}"
-
-
 def _previews(df):
     """A copy for display: credential id columns as previews (:func:`leaklab.redacted`), and any
-    AWS access key id left whole in another text column shortened the same way.
+    identifier left whole in another text column (an AWS key id in a log's resource, a token in
+    a note) shortened the same way (:func:`leaklab.fingerprint.scrub_text`).
 
         >>> import pandas as pd
         >>> df = pd.DataFrame({"credential": ["AKIAFAKEFAKEFAKEFAKE"], "note": ["deleted ASIAFAKEFAKEFAKEFAK2"]})
@@ -671,15 +797,14 @@ def _previews(df):
     """
     import pandas as pd
 
-    from .fingerprint import redact, redacted
+    from .fingerprint import redacted, scrub_text
 
     df = redacted(df)
     for c in df.columns:
         if pd.api.types.is_string_dtype(df[c].dtype) or df[c].dtype == object:
-            s = df[c].astype("string")
-            hit = s.str.contains(_AWS_KEY_ID, regex=True).fillna(False)
-            if hit.any():
-                df[c] = s.where(~hit, s.str.replace(_AWS_KEY_ID, lambda m: redact(m.group(0)), regex=True))
+            scrubbed = df[c].map(scrub_text)  # non-strings (NA, numbers in an object column) pass unchanged
+            if not scrubbed.equals(df[c]):
+                df[c] = scrubbed.astype(df[c].dtype)
     return df
 
 
@@ -697,19 +822,23 @@ def _defuse_formulas(df):
 
 
 def markdown_table(df) -> str:
-    """A GitHub-flavoured Markdown table; cell text is escaped so data cannot break the table.
+    """A GitHub-flavoured Markdown table; cell text is escaped (:func:`leaklab.triage.markdown_text`,
+    as in the report) so data can neither break the table nor add a link, an image, a tag or
+    a bidi override.
 
         >>> import pandas as pd
-        >>> print(markdown_table(pd.DataFrame({"file": ["a|b.py"], "line": [3]})), end="")
+        >>> print(markdown_table(pd.DataFrame({"file": ["a|b.py", "[x](http://evil)"], "line": [3, 4]})), end="")
         | file | line |
         | --- | --- |
         | a\\|b.py | 3 |
+        | \\[x\\](http://evil) | 4 |
     """
+    from .triage import markdown_text
+
     def cell(v) -> str:
         if v is None or (not isinstance(v, str) and _isna(v)):
             return ""
-        s = str(v).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-        return s.replace("<", "&lt;").replace(">", "&gt;")
+        return markdown_text(str(v))
 
     rows = ["| " + " | ".join(cell(c) for c in df.columns) + " |", "| " + " | ".join("---" for _ in df.columns) + " |"]
     rows += ["| " + " | ".join(cell(v) for v in r) + " |" for r in df.itertuples(index=False)]

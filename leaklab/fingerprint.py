@@ -138,6 +138,62 @@ ID_COLUMNS = ("credential", "credential_id", "parent", "issued_credential", "der
 _ID_LIKE = re.compile(r"[A-Za-z0-9+/=_.:-]{16,}")
 
 
+def _looks_like_id(v) -> bool:
+    """Key ids, token ids and fingerprints, not names: long, and holding a digit, a base64
+    character or no lower-case letter (a name such as ``circleci-engineer-session`` has none)."""
+    return (isinstance(v, str) and _ID_LIKE.fullmatch(v) is not None
+            and (any(ch.isdigit() or ch in "+/=" for ch in v) or v.upper() == v))
+
+
+def preview_id(value):
+    """``value`` as a display would show it: a credential id or fingerprint (identifier-shaped,
+    see :func:`redacted`) as its :func:`redact` preview, a name (or anything else) unchanged.
+
+        >>> [preview_id(v) for v in ("AKIAFAKEFAKEFAKEFAKE", "xoxb-1234567890-FAKEFAKE", "sha1:" + "0" * 40,
+        ...                          "stripe-live", "circleci-engineer-session", None)]
+        ['AKIA…KE', 'xoxb…KE', 'sha1…00', 'stripe-live', 'circleci-engineer-session', None]
+    """
+    return redact(value) if _looks_like_id(value) else value
+
+
+# Identifiers whose shape is known well enough to find inside free text (a timeline detail, a
+# log's resource, a pivot path) without catching ordinary words. A longer run of the same
+# alphabet is shortened whole: better too much than a key id.
+_IDS_IN_TEXT = re.compile(
+    # AWS unique ids: access keys (AKIA long-term, ASIA temporary, ...), users, groups, roles, ...
+    r"(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA|A3T[A-Z0-9])[A-Z0-9]{16,}"
+    r"|xox[a-z]-[A-Za-z0-9-]{10,}"  # Slack tokens
+    r"|(?:gh[pousr]_|github_pat_)[A-Za-z0-9_]{20,}"  # GitHub tokens
+    r"|glpat-[A-Za-z0-9_-]{20,}"  # GitLab tokens
+    r"|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}"  # Stripe keys
+    r"|sha1:[0-9a-fA-F]{40}"  # fingerprints: SHA-1 as leaklab writes it, SHA-256 hex
+    r"|(?<![0-9A-Za-z])[0-9a-fA-F]{64}(?![0-9A-Za-z])"
+    # GitHub's hashed_token (base64 of a SHA-256): kept only if it holds a digit or '+' (below)
+    r"|(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])")
+
+
+def _shorten(m) -> str:
+    v = m.group()
+    if v.endswith("=") and not any(ch.isdigit() or ch == "+" for ch in v):
+        return v  # 43 letters and slashes then '=': a path or a word, not a hash
+    return redact(v)
+
+
+def scrub_text(text):
+    """``text`` with the identifiers in it (AWS key and principal ids, Slack, GitHub, GitLab and
+    Stripe tokens, SHA-1/SHA-256 fingerprints, GitHub hashed tokens) replaced by their
+    :func:`redact` previews; anything not a string is returned unchanged.
+
+        >>> scrub_text("key replaced by AKIALEAKLABFAKENEW12; bot xoxb-1234567890-FAKEFAKE revoked")
+        'key replaced by AKIA…12; bot xoxb…KE revoked'
+        >>> scrub_text("role circleci-engineer-session assumed")
+        'role circleci-engineer-session assumed'
+    """
+    if not isinstance(text, str):
+        return text
+    return _IDS_IN_TEXT.sub(_shorten, text)
+
+
 def redacted(df, columns=ID_COLUMNS):
     """A copy of ``df`` for display, with credential identifiers and fingerprints shown as previews.
 
@@ -146,19 +202,22 @@ def redacted(df, columns=ID_COLUMNS):
     them whole (scanners flag them, and they help an attacker). Nor should it print whole
     fingerprints (``secret_id``, ``secret_sha256``, ``secret_sha1``): the SHA-1 of a password
     is a dictionary attack away from the password. Values that look like identifiers (16+
-    letters, digits, ``+/=_`` and ``-``, ``:``, ``.``) become :func:`redact` previews; names
-    such as ``stripe-live`` stay readable.
+    letters, digits, ``+/=_`` and ``-``, ``:``, ``.``, with at least one digit) become
+    :func:`redact` previews; names such as ``stripe-live`` or ``circleci-engineer-session``
+    stay readable.
 
         >>> import pandas as pd
-        >>> redacted(pd.DataFrame({"credential": ["AKIAFAKEFAKEFAKEFAKE", "xoxb-1234567890-FAKEFAKE", "stripe-live"],
-        ...                        "secret_id": ["a5b9" + "0" * 58 + "21", "sha1:" + "f" * 40, "e" * 64]}))
-            credential secret_id
-        0      AKIA…KE   a5b9…21
-        1      xoxb…KE   sha1…ff
-        2  stripe-live   eeee…ee
+        >>> redacted(pd.DataFrame({"credential": ["AKIAFAKEFAKEFAKEFAKE", "xoxb-1234567890-FAKEFAKE", "stripe-live",
+        ...                                       "circleci-engineer-session"],
+        ...                        "secret_id": ["a5b9" + "0" * 58 + "21", "sha1:" + "f" * 39 + "1", "e" * 63 + "1", "-"]}))
+                          credential secret_id
+        0                    AKIA…KE   a5b9…21
+        1                    xoxb…KE   sha1…f1
+        2                stripe-live   eeee…e1
+        3  circleci-engineer-session         -
     """
     out = df.copy()
     for c in columns:
         if c in out.columns:
-            out[c] = out[c].map(lambda v: redact(v) if isinstance(v, str) and _ID_LIKE.fullmatch(v) else v)
+            out[c] = out[c].map(lambda v: redact(v) if _looks_like_id(v) else v)
     return out

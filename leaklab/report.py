@@ -19,10 +19,13 @@ frames given, and each says which data it rests on:
 
 Every value from the data is attacker controlled: in HTML it goes through
 :func:`leaklab.widgets.neutralize` (control and bidi characters become visible escapes)
-and ``html.escape(quote=True)``; in Markdown through ``neutralize`` and
-``leaklab.triage``'s inline escaping (pipes, brackets, backticks, ``<``...). Credential
+and ``html.escape(quote=True)``; in Markdown through :func:`leaklab.triage.markdown_text`
+(``neutralize``, then pipes, brackets, backticks, ``<``... escaped). Credential
 identifiers (access key ids, token ids) are shown as :func:`leaklab.fingerprint.redact`
-previews, also where they appear inside other text (a resource, a pivot path).
+previews (:func:`leaklab.fingerprint.preview_id`, the one rule of what an identifier
+looks like), also where they appear inside other text: the identifiers the frames name,
+and any :func:`leaklab.fingerprint.scrub_text` recognises (an AWS key id in a timeline
+detail, a token in a log's resource). Figures are labelled with the same previews.
 
 Same input, same bytes: no timestamp is written unless ``generated_at`` is given, rows
 are sorted, and PNGs are saved at a fixed dpi without the ``Software`` metadata.
@@ -53,15 +56,15 @@ from urllib.parse import quote
 
 from . import schema
 from .errors import LeakLabError
-from .fingerprint import redact, sha1, sha256
+from .fingerprint import preview_id, redact, scrub_text, sha1, sha256
 from .ledger import SEVERITIES, Ledger
 from .triage import (
     _all_matches,
     _index_fingerprints,
-    _md,
     _require,
     _secret_keys,
     _strings,
+    markdown_text,
     remediation,
     remediation_markdown,
 )
@@ -76,7 +79,7 @@ CONFIRMING_LABELS = ("revoked", "rotated")
 
 #: The closure criteria, in the order they are reported.
 CRITERIA = {
-    "contained": "every credential with a window is contained, and the containment confirmed",
+    "contained": "every exposure window (incident-level ones too) is contained, and each credential's containment confirmed",
     "documented": "every exposure window has a known start (not only a first misuse)",
     "usage_checked": "the access logs were searched for every credential with a window",
     "labelled": "every secret has a triage decision (needs_info does not count)",
@@ -86,8 +89,6 @@ CRITERIA = {
 # Figures: fixed size per data, fixed dpi, no 'Software' text chunk: same frames, same bytes.
 _DPI = 100
 _PNG_METADATA = {"Software": None}
-# Credential identifiers as fingerprint.redacted recognises them (AWS key ids, token hashes).
-_ID = re.compile(r"[A-Za-z0-9+/=_]{16,}")
 # Long tables are cut here; the rest stays in the frames.
 _MAX_USES = 100
 _MAX_SENSITIVE = 100
@@ -175,19 +176,21 @@ def _isna(v) -> bool:
 class _Fmt:
     """Turns one value into the plain text a report shows (not yet escaped).
 
-    Known credential identifiers (from windows, events, logs and reach) are replaced by
+    Known credential identifiers (from windows, events, logs and reach; identifier-shaped
+    by :func:`leaklab.fingerprint.preview_id`'s rule, names stay readable) are replaced by
     their preview wherever they appear, so a resource or a pivot path naming a key id
-    does not print it whole.
+    does not print it whole; so is any identifier :func:`leaklab.fingerprint.scrub_text`
+    finds by its shape (an AWS key id no frame names, in a timeline detail).
     """
 
     def __init__(self, ids=()):
-        known = sorted({i for i in ids if isinstance(i, str) and _ID.fullmatch(i)}, key=lambda s: (-len(s), s))
+        known = sorted({i for i in ids if isinstance(i, str) and preview_id(i) != i}, key=lambda s: (-len(s), s))
         self._known = re.compile("|".join(map(re.escape, known))) if known else None
 
     def scrub(self, text: str) -> str:
         if self._known is not None:
             text = self._known.sub(lambda m: redact(m.group()), text)
-        return text
+        return scrub_text(text)
 
     def __call__(self, v, how: str = "text") -> str:
         if _isna(v):
@@ -202,7 +205,8 @@ class _Fmt:
         if how == "fp":
             s = _short_fp(s)
         elif how == "cred":
-            s = redact(s) if _ID.fullmatch(s) else self.scrub(s)
+            shown = preview_id(s)
+            s = shown if shown != s else self.scrub(s)
         else:
             s = self.scrub(s)
         return neutralize(s)
@@ -283,6 +287,8 @@ def _ledger(ledger):
     if ledger is None:
         return None, None, 0
     if isinstance(ledger, (str, os.PathLike)):
+        if not os.path.isfile(ledger):  # Ledger() on a new path would read (and start) an empty ledger
+            raise LeakLabError(ledger, reason="no such ledger file (record decisions with leaklab.Ledger first)")
         ledger = Ledger(ledger)
     if isinstance(ledger, Ledger):
         cur = ledger.current()
@@ -309,9 +315,30 @@ def _decisions(keys_list, cur) -> list:
     return out
 
 
+def _hashed_token_hex(cred: str) -> str | None:
+    """The SHA-256 (hex) a GitHub ``hashed_token`` encodes (base64 of the token's SHA-256,
+    :func:`leaklab.logs.github.hashed_token`), or None when ``cred`` is not one.
+
+        >>> from leaklab.logs.github import hashed_token
+        >>> _hashed_token_hex(hashed_token("ghp_FAKE")) == sha256("ghp_FAKE"), _hashed_token_hex("github-pat")
+        (True, None)
+    """
+    if len(cred) != 44 or not cred.endswith("="):
+        return None
+    try:
+        raw = base64.b64decode(cred, validate=True)
+    except ValueError:  # binascii.Error is one
+        return None
+    return raw.hex() if len(raw) == 32 else None
+
+
 def _credential_keys(cred: str, links: dict) -> tuple:
-    """Join keys of a window's credential: itself, its fingerprints, and the secret it is linked to."""
+    """Join keys of a window's credential: itself, its fingerprints, the SHA-256 a GitHub
+    hashed_token stands for, and the secret it is linked to."""
     keys = [cred, cred.lower(), sha256(cred), "sha1:" + sha1(cred)]
+    token_sha256 = _hashed_token_hex(cred)
+    if token_sha256 is not None:
+        keys.append(token_sha256)
     linked = links.get(cred)
     if isinstance(linked, str) and linked:
         keys.append(linked if linked.startswith("unhashed:") else linked.lower())
@@ -347,11 +374,13 @@ def _ids(*pairs) -> list:
 def closure(secrets, *, windows=None, uses=None, usage=None, ledger=None, links=None) -> Closure:
     """The closure criteria (:data:`CRITERIA`), computed from the data.
 
-    - ``contained``: every window of a credential (incident-level rows aside) has a
-      ``contained_at``, and the containment is confirmed: the ledger's current decision
-      for the credential's secret is revoked or rotated (:data:`CONFIRMING_LABELS`), or
-      the credential expired (``contained_kind == "expired"``). With ``usage``, a call
-      that did not fail after the containment (``contained_at_latest``) fails it too.
+    - ``contained``: every window has a ``contained_at`` (incident-level rows, with no
+      credential, included: an open incident is not closed), and each credential's
+      containment is confirmed: the ledger's current decision for the credential's secret
+      is revoked or rotated (:data:`CONFIRMING_LABELS`), or the credential expired
+      (``contained_kind == "expired"``). With ``usage``, a call that did not fail after the
+      containment (``contained_at_latest``) fails it too. Windows given without a row fail
+      it: there is nothing to show contained.
     - ``documented``: every window has an ``exposed_from`` and it is not a lower bound
       (a window that starts at the first misuse only says when exposure began at latest).
     - ``usage_checked``: ``usage`` (the access logs searched) is given and names every
@@ -364,8 +393,9 @@ def closure(secrets, *, windows=None, uses=None, usage=None, ledger=None, links=
 
     A window's credential is linked to a secret (and so to the ledger) when it is the
     secret's id or its SHA-256/SHA-1 is the secret's (an AWS access key id found by a
-    scanner); ``links`` maps other names (``"github-pat"``) to secret ids. Missing inputs
-    fail the criteria resting on them.
+    scanner), or it is a GitHub ``hashed_token`` whose decoded SHA-256 is the secret's;
+    ``links`` maps other names (``"github-pat"``) to secret ids. Missing inputs fail the
+    criteria resting on them.
     """
     schema.validate(secrets, "secrets")
     fmt = _Fmt(_ids((windows, ("credential",)), (usage, ("credential_id", "issued_credential", "derived_from"))))
@@ -381,6 +411,9 @@ def _closure(secrets, windows, uses, usage, cur, ledger_name, links, fmt, rem=No
     # contained and confirmed
     if windows is None:
         crit.append(Criterion("contained", CRITERIA["contained"], False, "windows", no_windows))
+    elif not len(windows):
+        crit.append(Criterion("contained", CRITERIA["contained"], False, "windows",
+                              ("the exposure windows given have no rows: nothing shows the exposure contained",)))
     else:
         keys = [_credential_keys(c, links) for c in creds["credential"]]
         decided = _decisions(keys, cur)
@@ -401,6 +434,13 @@ def _closure(secrets, windows, uses, usage, cur, ledger_name, links, fmt, rem=No
             n, first = after.get(w["credential"], (0, None))
             if n:
                 fails.append(f"{who}: {n} call(s) not failing after containment, first at {fmt(first)}")
+        # Incident-level windows (no credential): no ledger decision to confirm, but still open fails.
+        incidents = windows[windows["credential"].isna()]
+        incidents = incidents.assign(_who=incidents["incident"].astype(object).fillna("")).sort_values("_who", kind="stable")
+        for _, w in incidents.iterrows():
+            if bool(w["open"]) or _isna(w["contained_at"]):
+                who = f"incident {fmt(w['incident'])}" if fmt(w["incident"]) else "a window with no credential or incident"
+                fails.append(f"{who}: still open (exposed since {fmt(w['exposed_from'])}, as of {fmt(w['as_of'])})")
         rests = "windows" + (f", {ledger_name}" if cur is not None else "") + (", access logs" if usage is not None else "")
         crit.append(Criterion("contained", CRITERIA["contained"], not fails, rests, tuple(fails)))
 
@@ -435,7 +475,8 @@ def _closure(secrets, windows, uses, usage, cur, ledger_name, links, fmt, rem=No
     # labelled
     order = _secret_order(secrets)
     s = secrets.take(order)
-    what = [f"{fmt(t)} {fmt(p)} ({fmt(i, 'fp')})" for t, p, i in zip(s["secret_type"], s["redacted"], s["secret_id"])]
+    what = [" ".join(x for x in (fmt(t), fmt(p), f"({fmt(i, 'fp')})") if x)
+            for t, p, i in zip(s["secret_type"], s["redacted"], s["secret_id"])]
     if cur is None:
         crit.append(Criterion("labelled", CRITERIA["labelled"], False, "secrets, ledger", ("no ledger given (ledger=)",)))
     else:
@@ -718,8 +759,10 @@ def _timeline(events, fmt) -> _Section:
 
     ev = events.sort_values(["time", "time_latest", "kind", "credential", "detail"], kind="stable",
                             na_position="last").reset_index(drop=True)
-    shown = ev.assign(credential=ev["credential"].map(lambda c: fmt(c, "cred") if isinstance(c, str) else c),
-                      incident=ev["incident"].map(lambda c: fmt(c) if isinstance(c, str) else c))
+    # As objects first: mapping a column of only NA gives an arrow null dtype, whose fillna
+    # (incident_timeline's) cannot take strings.
+    shown = ev.assign(credential=ev["credential"].astype(object).map(lambda c: fmt(c, "cred") if isinstance(c, str) else c),
+                      incident=ev["incident"].astype(object).map(lambda c: fmt(c) if isinstance(c, str) else c))
     png = _png(incident_timeline(shown))
     when = [fmt(t, "date") if p in ("day", "month", "year") else fmt(t) for t, p in zip(ev["time"], ev["precision"])]
     ev = ev.assign(_when=when)
@@ -996,7 +1039,7 @@ def _html_checklist(frame) -> str:
 
 def _m(text: str) -> str:
     """Inline Markdown for a (neutralized) value: leaklab.triage's escaping."""
-    return _md(neutralize(text))
+    return markdown_text(text)
 
 
 def _m_parts(parts) -> str:

@@ -683,6 +683,23 @@ def _md(value) -> str:
     return _MD_SPECIAL.sub(r"\\\1", s)
 
 
+def markdown_text(value) -> str:
+    """Inline Markdown that shows an attacker-controlled value literally, for tables and
+    reports: control, bidi and invisible characters become visible escapes
+    (:func:`leaklab.widgets.neutralize`), then HTML and Markdown punctuation is escaped, so
+    a value can start no link, image, tag or table cell. The one escaping that the report
+    and the CLI's ``--format markdown`` share.
+
+        >>> print(markdown_text("[x](http://evil) ![i](x.png) a|b <b>\\u202e"))
+        \\[x\\](http://evil) !\\[i\\](x.png) a\\|b &lt;b&gt;\\\\u202e
+    """
+    from .widgets import neutralize
+
+    if value is None or _na(value):
+        return ""
+    return _md(neutralize(str(value)))
+
+
 def remediation_markdown(frame, title: str | None = "Remediation") -> str:
     """A Markdown checklist of :func:`remediation` output: one section per group, one item
     per secret (``- [x]`` when done or no action is needed). Every value is escaped, so

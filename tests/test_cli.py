@@ -23,7 +23,7 @@ def test_output_formats(fixtures, tmp_path, fmt):
     if fmt == "json":
         assert len([json.loads(x) for x in text.splitlines()]) == 5  # v8.json 2, v7.json 2, v8.csv 1
     if fmt == "markdown":
-        assert text.startswith("| tool | tool_version |") and "<script>" not in text
+        assert text.startswith("| tool | tool\\_version |") and "<script>" not in text  # the report's escaping
 
 
 def test_parquet_needs_a_file_and_round_trips(fixtures, tmp_path, capsys):
@@ -57,7 +57,16 @@ def test_usage_error_exit_code():
 
 def test_markdown_escapes_cells():
     md = cli.markdown_table(pd.DataFrame({"file": ["a|b\n<img src=x onerror=alert(1)>"], "n": [None]}))
-    assert "a\\|b &lt;img src=x onerror=alert(1)&gt;" in md and "\n|" in md and md.count("\n") == 3
+    assert "a\\|b\\\\n&lt;img src=x onerror=alert(1)&gt;" in md and "\n|" in md and md.count("\n") == 3
+
+
+def test_markdown_cells_cannot_add_links_images_or_bidi_overrides():
+    md = cli.markdown_table(pd.DataFrame({"file": ["[click](http://evil.example)", "![i](http://evil.example/x.png)",
+                                                   "invoice\u202egpj.exe", "`code` *em* _u_ ~s~"]}))
+    assert "](" not in md.replace("\\](", "") and "[click]" not in md and "![i]" not in md
+    assert "\\[click\\](http://evil.example)" in md and "!\\[i\\](http://evil.example/x.png)" in md
+    assert "\u202e" not in md and "invoice\\\\u202egpj.exe" in md  # visible, as in the report
+    assert "\\`code\\` \\*em\\* \\_u\\_ \\~s\\~" in md
 
 
 def test_csv_defuses_spreadsheet_formulas(tmp_path, capsys):
@@ -261,8 +270,12 @@ def test_blast_no_match_says_which_ids_are_known(incident, tmp_path, capsys):
     d = incident
     code, _, err = run(capsys, "blast", d["inventory"], "--credential", "AKIANOTINTHEINVENTORY", "ci-token")
     assert code == cli.EXIT_INPUT and "inventory.yaml" in err
-    assert "AKIA…RY, ci-token: matches no credential" in err and f"they know {d['key'][:4]}…{d['key'][-2:]}" in err
+    assert "AKIA…RY, ci…: matches no credential" in err and f"they know {d['key'][:4]}…{d['key'][-2:]}" in err
     assert not WHOLE_KEY_ID.search(err)
+    # what the user typed may be a secret in place of its id, short or not: never repeated whole
+    code, _, err = run(capsys, "blast", d["inventory"], "--credential", "hunter2secret", "sk_live_LEAKLABFAKE")
+    assert code == cli.EXIT_INPUT and "--credential hu…, sk_l…KE: matches no credential" in err
+    assert "hunter2secret" not in err and "sk_live_LEAKLABFAKE" not in err
     other = tmp_path / "other.yaml"
     other.write_text("credentials: [{id: AKIALEAKLABFAKEOTHER, principal: 'arn:aws:iam::111122223333:user/x'}]\n")
     code, _, err = run(capsys, "blast", other, "--reports", d["reports"])
@@ -316,6 +329,12 @@ def test_markdown_never_shows_a_whole_key_id(incident, capsys, name):
 def test_key_ids_outside_id_columns_are_shortened_too():
     df = pd.DataFrame({"action": ["iam:DeleteAccessKey"], "resource": ["user/x AKIALEAKLABFAKE53EFR"]})
     assert cli._previews(df)["resource"].tolist() == ["user/x AKIA…FR"]
+    # the same rule as the report (fingerprint.scrub_text): other id shapes, other prefixes, string dtype kept
+    df = pd.DataFrame({"detail": pd.array(["replaced by AKIALEAKLABFAKENEW12", "bot xoxb-1234567890-LEAKLABFAKE", None,
+                                           "role AROALEAKLABFAKEROLE01"], dtype="string")})
+    shown = cli._previews(df)["detail"]
+    assert shown.tolist()[:2] == ["replaced by AKIA…12", "bot xoxb…KE"] and shown.tolist()[3] == "role AROA…01"
+    assert shown.isna().tolist() == [False, False, True, False] and str(shown.dtype) == "string"
 
 
 def test_csv_defuses_formulas_in_categorical_columns(tmp_path, capsys):
@@ -344,6 +363,28 @@ def test_progress_bar_only_when_a_terminal_watches(incident, monkeypatch, capsys
     assert readers.expand is expand  # restored
 
 
+def test_csv_and_json_on_a_terminal_show_previews(incident, monkeypatch, tmp_path, capsys):
+    argv = commands(incident)["windows"]
+    note = "leaklab: note: credential ids shortened on a terminal: use -o FILE or a pipe for whole ids"
+    code, out, err = run(capsys, *argv)  # a pipe (pytest's capture is no terminal): whole ids, no note
+    assert code == 0 and WHOLE_KEY_ID.search(out) and note not in err and not cli._stdout_is_terminal()
+    monkeypatch.setattr(cli, "_stdout_is_terminal", lambda: True)
+    for fmt in ("csv", "json"):
+        code, out, err = run(capsys, *argv, "--format", fmt)
+        shown = out if fmt == "csv" else json.dumps(rows(out), ensure_ascii=False)  # json writes … as \\u2026
+        assert code == 0 and "AKIA…" in shown and not WHOLE_KEY_ID.search(out) and note in err, fmt
+    path = tmp_path / "w.csv"  # a file: whole ids, for joining
+    code, out, err = run(capsys, *argv, "-o", path)
+    assert code == 0 and out == "" and WHOLE_KEY_ID.search(path.read_text()) and note not in err
+
+
+def test_format_help_shows_a_generic_preview(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["usage", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "previews (AKIA…," in out and "AKIA…EF" not in out and "on a terminal" in out
+
+
 def test_every_subcommand_explains_itself(capsys):
     parser = cli._parser()
     (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
@@ -370,7 +411,8 @@ def test_report_writes_html_and_markdown_without_whole_key_ids(incident, tmp_pat
     code, out, err = run(capsys, "report", d["reports"], "-o", stem, "--title", "Incident 7", "--repo",
                          d["dir"] / "demo-repo", "--timeline", d["timeline"], *AS_OF, "--logs", d["logs"],
                          "--inventory", d["inventory"], "--ledger", ledger)
-    assert code == 0 and out == "" and "report written to" in err and "ready to close" in err
+    assert code == 0 and out == "" and "report written to" in err
+    assert "leaklab: Not ready to close: 4 of 5 closure criteria fail" in err and "Ready to close" not in err
     md, html = (stem.parent / "incident-7.md").read_text(), (stem.parent / "incident-7.html").read_text()
     assert md.startswith("# Incident 7") and "Exposure windows" in md and "Blast radius" in md and "Triage decisions" in md
     assert d["key"][:4] + "…" in md and not WHOLE_KEY_ID.search(md) and not WHOLE_KEY_ID.search(html)
@@ -403,3 +445,105 @@ def test_report_needs_reports_or_a_case(tmp_path, capsys):
     assert cli.main(["report", "-o", str(tmp_path / "r")]) == 2
     assert "--case DIR" in capsys.readouterr().err
     assert cli.main(["report", "--case", str(tmp_path / "nope"), "-o", str(tmp_path / "r")]) == 3
+
+
+# --------------------------------------------------------------------------- report: links and cases
+
+
+def _case(incident, tmp_path, *parts):
+    """A case directory with the demo's reports and the given parts of it (timeline.csv, ground_truth.json)."""
+    import shutil
+
+    case = tmp_path / "case"
+    shutil.copytree(incident["dir"] / "reports", case / "reports")
+    for name in parts:
+        shutil.copy(incident["dir"] / name, case / name)
+    return case
+
+
+def _unconfirmed(md: str) -> list:
+    """The credentials the closure says were contained without confirmation."""
+    return sorted(line.split(":")[0].strip("- ") for line in md.splitlines() if "but not confirmed" in line)
+
+
+def test_report_link_confirms_a_named_credential(incident, tmp_path, capsys):
+    import leaklab
+
+    d = incident
+    pat = next(s["secret_sha256"] for s in d["truth"]["secrets"] if s["id"] == "github-pat")
+    ledger = tmp_path / "ledger.jsonl"
+    leaklab.Ledger(ledger, analyst="test").record(pat, "revoked", "the owner revoked it")
+    base = ["report", d["reports"], "--timeline", d["timeline"], *AS_OF, "--ledger", ledger]
+    code, _, _ = run(capsys, *base, "-o", tmp_path / "a")
+    assert code == 0 and _unconfirmed((tmp_path / "a.md").read_text()) == ["AKIA…FR", "github-pat"]
+    code, _, _ = run(capsys, *base, "-o", tmp_path / "b", "--link", f"github-pat={pat.upper()}")
+    assert code == 0 and _unconfirmed((tmp_path / "b.md").read_text()) == ["AKIA…FR"]
+    for bad in ("github-pat", f"={pat}", "github-pat=hunter2secret"):
+        with pytest.raises(SystemExit) as e:
+            cli.main([str(a) for a in base] + ["-o", str(tmp_path / "c"), "--link", bad])
+        assert e.value.code == cli.EXIT_USAGE
+        err = capsys.readouterr().err
+        assert "expected NAME=SECRET_ID" in err and "hunter2secret" not in err
+
+
+def test_report_case_links_and_as_of_from_the_answer_key(incident, tmp_path, capsys):
+    import leaklab
+
+    d = incident
+    case = _case(d, tmp_path, "timeline.csv", "ground_truth.json")  # laid out like data/
+    pat = next(s["secret_sha256"] for s in d["truth"]["secrets"] if s["id"] == "github-pat")
+    leaklab.Ledger(case / "ledger.jsonl", analyst="test").record(pat, "revoked", "the owner revoked it")
+    code, _, err = run(capsys, "report", "--case", case, "-o", tmp_path / "r", *AS_OF)
+    assert code == 0 and _unconfirmed((tmp_path / "r.md").read_text()) == ["AKIA…FR"]  # github-pat linked
+    assert "note: no --as-of" not in err
+    # --link wins over the answer key's link
+    code, _, _ = run(capsys, "report", "--case", case, "-o", tmp_path / "r2", *AS_OF, "--link", f"github-pat={'0' * 64}")
+    assert code == 0 and _unconfirmed((tmp_path / "r2.md").read_text()) == ["AKIA…FR", "github-pat"]
+    # no as_of anywhere (ground_truth.json has none today): the report runs to now, and says so
+    code, _, err = run(capsys, "report", "--case", case, "-o", tmp_path / "r3")
+    assert code == 0 and f"leaklab: note: no --as-of and {case} has no answer key with an as_of" in err
+    assert "changes from run to run" in err
+    # an answer key with an as_of fixes it
+    truth = json.loads((case / "ground_truth.json").read_text())
+    (case / "ground_truth.json").write_text(json.dumps({**truth, "as_of": "2023-07-01T00:00:00Z"}))
+    code, _, err = run(capsys, "report", "--case", case, "-o", tmp_path / "r4")
+    assert code == 0 and "note: no --as-of" not in err and "Data as of 2023-07-01" in (tmp_path / "r4.md").read_text()
+
+
+@pytest.mark.parametrize("content,words", [
+    (b"{not json", "answers.json, record line 1: answers.json is not valid JSON"),
+    (b"\xff\xfe{}", "answers.json is not UTF-8 text"),
+    (b"[1, 2]", "answers.json must hold a JSON object"),
+    (b'{"as_of": 20230701}', "answers.json, record as_of: answers.json as_of must be a string"),
+    (b'{"as_of": "tomorrow"}', "answers.json, record as_of: answers.json as_of: time is not a date"),
+    (b'{"as_of": "2023-07"}', "answers.json as_of: needs a day or a time"),
+    (b'{"description": ["x"]}', "record description: answers.json description must be a string"),
+    (b'{"secrets": "x"}', "record secrets: answers.json secrets must be a list"),
+    (b'{"secrets": [1]}', "record secrets[0]: expected an object"),
+    (b'{"secrets": [{"id": "x", "secret_sha256": "hunter2"}]}', "record secrets[0].secret_sha256: expected 64 hex"),
+    (b'{"secrets": [{"id": 3, "secret_sha256": "%s"}]}' % (b"a" * 64), "record secrets[0].id: expected a non-empty string"),
+])
+def test_report_case_with_a_bad_answer_key_names_the_file(incident, tmp_path, capsys, content, words):
+    case = _case(incident, tmp_path)
+    (case / "answers.json").write_bytes(content)
+    code, _, err = run(capsys, "report", "--case", case, "-o", tmp_path / "r")
+    assert code == cli.EXIT_INPUT and f"{case / 'answers.json'}" in err and words in err, err
+    assert "--as-of" not in err and "Traceback" not in err and "hunter2" not in err and "tomorrow" not in err
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_report_case_with_an_unrelated_inventory_warns_and_leaves_the_blast_radius_out(incident, tmp_path, capsys):
+    case = _case(incident, tmp_path)
+    (case / "inventory").mkdir()
+    (case / "inventory" / "other.yaml").write_text(
+        "credentials: [{id: AKIALEAKLABFAKEOTHER, principal: 'arn:aws:iam::111122223333:user/x'}]\n")
+    code, _, err = run(capsys, "report", "--case", case, "-o", tmp_path / "r")
+    assert code == 0 and "leaklab: warning: " in err and "none of the" in err and "no blast-radius section" in err
+    assert "AKIA…ER" in err and not WHOLE_KEY_ID.search(err)
+    html = (tmp_path / "r.html").read_text()
+    assert "What leaked" in html and "Blast radius" not in html
+    # given explicitly (or with --credential) the mismatch is still an error
+    code, _, err = run(capsys, "report", incident["reports"], "--inventory", case / "inventory", "-o", tmp_path / "r2")
+    assert code == cli.EXIT_INPUT and "none of the" in err and not (tmp_path / "r2.html").exists()
+    code, _, err = run(capsys, "report", "--case", case, "--credential", "AKIALEAKLABFAKE0NONE", "-o", tmp_path / "r3")
+    assert code == cli.EXIT_INPUT and "matches no credential" in err

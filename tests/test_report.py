@@ -1,6 +1,7 @@
 """The post-incident report: the demo incident end to end, closure criteria, determinism,
 hostile values in every text field, and no raw secret in any report or notebook output."""
 
+import importlib
 import io
 import json
 import re
@@ -171,6 +172,78 @@ def test_a_window_that_starts_at_the_first_misuse_is_not_documented(incident):
     assert not c.passed and c.failures[0].startswith("tok: starts at the first misuse (2023-02-01 00:00:00Z)")
 
 
+def test_an_open_incident_window_is_not_contained(incident, tmp_path):
+    """Incident-level windows (no credential) count: an open one fails 'contained', even when
+    every credential's window is closed and confirmed; windows given with no row fail it too."""
+    key = incident["key"]
+    events = incident["events"][incident["events"]["credential"] == key]
+    breach = leaklab.load_timeline(io.StringIO("time,kind,incident\n2023-01-10T00:00:00Z,exfiltrated,vendor-breach\n"),
+                                   format="csv")
+    led = _ledger(tmp_path / "triage.jsonl", incident, {"aws-key-id": "revoked"})
+    closed = leaklab.exposure_windows(events, as_of=AS_OF)
+    assert closure(incident["secrets"], windows=closed, ledger=led)["contained"].passed
+    windows = leaklab.exposure_windows(pd.concat([events, breach], ignore_index=True), as_of=AS_OF)
+    assert windows["credential"].isna().sum() == 1
+    c = closure(incident["secrets"], windows=windows, ledger=led)["contained"]
+    assert not c.passed and c.failures == ("incident vendor-breach: still open (exposed since 2023-01-10 00:00:00Z, "
+                                           f"as of {AS_OF[:10]} 00:00:00Z)",)
+    empty = closure(incident["secrets"], windows=closed.iloc[:0], ledger=led)["contained"]
+    assert not empty.passed and "no rows" in empty.failures[0]
+
+
+def test_a_timeline_that_names_no_credential(incident, tmp_path):
+    events = leaklab.load_timeline(io.StringIO("time,kind,incident,detail\n2023-01-10T00:00:00Z,exfiltrated,breach,x\n"
+                                               "2023-01-20T00:00:00Z,detected,breach,y\n"), format="csv")
+    windows = leaklab.exposure_windows(events, as_of=AS_OF)
+    r = report(tmp_path / "r", title="t", secrets=incident["secrets"], events=events, windows=windows)
+    html = r.html.read_text(encoding="utf-8")
+    assert "<h2>Timeline</h2>" in html and [p.name for p in r.figures] == ["r-timeline.png", "r-exposure.png"]
+    assert r.closure["contained"].failures[0].startswith("incident breach: still open")
+
+
+def test_a_github_hashed_token_names_its_secret(incident, tmp_path):
+    """A timeline may name a GitHub token by the audit log's hashed_token: base64 of the
+    token's SHA-256, i.e. of the secret's secret_sha256 as bytes; the ledger confirms it."""
+    from leaklab.logs.github import hashed_token
+
+    raw = "ghp_" + "LEAKLABFAKE" + "0" * 25
+    digest = sha256(raw)
+    secrets = schema.build("secrets", {"secret_id": [digest], "secret_sha256": [digest], "secret_type": ["github-token"],
+                                       "redacted": ["ghp_…00"]})
+    token = hashed_token(raw)
+    events = leaklab.load_timeline(io.StringIO(f"time,kind,credential\n2023-01-10T00:00:00Z,pushed,{token}\n"
+                                               f"2023-01-12T00:00:00Z,revoked,{token}\n"), format="csv")
+    windows = leaklab.exposure_windows(events, as_of=AS_OF)
+    led = leaklab.Ledger(tmp_path / "l.jsonl", analyst="ana")
+    led.record(digest, "revoked", "token revoked")
+    c = closure(secrets, windows=windows, ledger=led)
+    assert c["contained"].passed, c["contained"].failures
+    other = leaklab.Ledger(tmp_path / "o.jsonl", analyst="ana")
+    other.record(sha256("something else"), "revoked", "another token")
+    failed = closure(secrets, windows=windows, ledger=other)["contained"].failures
+    assert failed[0].startswith(f"{token[:4]}…{token[-2:]}: revoked on 2023-01-12")  # not found, and shown as a preview
+
+
+def test_a_ledger_path_that_does_not_exist_is_an_error(incident, tmp_path):
+    missing = tmp_path / "typo" / "triage.jsonl"
+    for given in (str(missing), missing):
+        with pytest.raises(LeakLabError, match="no such ledger file") as e:
+            report(tmp_path / "r", title="t", secrets=incident["secrets"], ledger=given)
+        assert e.value.file == str(missing)
+        with pytest.raises(LeakLabError, match="no such ledger file"):
+            closure(incident["secrets"], ledger=given)
+    assert not missing.parent.exists() and not (tmp_path / "r.html").exists()
+
+
+def test_closure_lines_have_no_stray_blanks(incident):
+    sid = "a" * 64
+    secrets = schema.build("secrets", {"secret_id": [sid], "secret_sha256": [sid]})  # no type, no preview
+    c = closure(secrets, ledger=pd.DataFrame({"secret_id": pd.array([], dtype="string"),
+                                             "label": pd.array([], dtype="string")}))
+    assert c["labelled"].failures == ("(aaaaaaaaaaaa…): no decision",)
+    assert all(not f.startswith(" ") and "  " not in f for x in c.criteria for f in x.failures)
+
+
 def test_without_inputs_only_the_given_sections_appear_and_closure_fails(incident, tmp_path):
     r = report(tmp_path, title="t", secrets=incident["secrets"])
     assert r.html == tmp_path / "report.html" and r.figures == ()
@@ -217,6 +290,12 @@ def test_verb_is_registered():
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(1)>\"quotes'|pipe\nnext line\u202eRTL"
 RAW = ("<script", "<img src=x", "onerror=alert(1)>", "\"quotes'", "next line\u202e", "\u202e", "|pipe\nnext")
+# Credentials named by id-shaped values no frame rule lists (a Slack token id, a SHA-1 secret id), and an
+# AWS key id that only free text names: none may be printed whole, in the documents or in the figures.
+SLACK_ID = "xoxb-1234567890-LEAKLABFAKE1"
+SHA1_ID = "sha1:" + "0123456789abcdef" * 2 + "01234567"
+TEXT_KEY = "AKIALEAKLABFAKENEW12"
+WHOLE = (SLACK_ID, SHA1_ID, TEXT_KEY)
 
 
 class _Tags(HTMLParser):
@@ -246,9 +325,10 @@ def _hostile(incident, tmp_path):
                         author_name=h("a"))
     hist = text(incident["history"], introduced_author=h("author"), present_refs=h("ref"), refs=h("refs"), files=h("hf"))
     names = {c: h(f"cred{i}") for i, c in enumerate(sorted(incident["events"]["credential"].dropna().unique()))}
+    names.update({"github-pat": SHA1_ID, "stripe-live": SLACK_ID})
     ev = incident["events"]
-    events = text(ev, credential=ev["credential"].map(names), detail=h("detail"), source=h("src"),
-                       incident=h("incident"))
+    events = text(ev, credential=ev["credential"].map(names), detail=h("detail") + f" replaced by {TEXT_KEY}",
+                  source=h("src"), incident=h("incident"))
     windows = leaklab.exposure_windows(events, as_of=AS_OF)
     u = incident["usage"]
     usage = text(u, credential_id=u["credential_id"].map(lambda c: names.get(c, c)),
@@ -276,17 +356,38 @@ def _unescaped_pipes(line: str) -> int:
     return sum(1 for t in re.findall(r"\\.|\|", line) if t == "|")
 
 
-def test_hostile_values_are_escaped_everywhere(incident, tmp_path):
+def _figure_texts(monkeypatch) -> list:
+    """Collects every text drawn in the report's figures (tick labels, titles, legends)."""
+    from matplotlib.text import Text
+
+    module = importlib.import_module("leaklab.report")  # leaklab.report is the verb
+    texts, png = [], module._png
+
+    def recording(fig):
+        texts.extend(t.get_text() for t in fig.findobj(Text))
+        return png(fig)
+
+    monkeypatch.setattr(module, "_png", recording)
+    return texts
+
+
+def test_hostile_values_are_escaped_everywhere(incident, tmp_path, monkeypatch):
+    drawn = _figure_texts(monkeypatch)
     r = _hostile(incident, tmp_path)
     html, md = r.html.read_text(encoding="utf-8"), r.markdown.read_text(encoding="utf-8")
     for raw in RAW:
         assert raw not in html, raw
+    # id-shaped names and ids in free text: previews only, in HTML, Markdown and the figures' labels
+    for whole in WHOLE:
+        assert whole not in html and whole not in md and not any(whole in t for t in drawn), whole
+    assert "xoxb…E1" in html and "sha1…67" in html and "AKIA…12" in html and "xoxb…E1" in md
+    assert {"xoxb…E1", "sha1…67"} <= set(drawn)  # the timeline's and the exposure chart's tick labels
     assert "<script" not in html.lower() and "<script" not in md.lower() and "\u202e" not in md
     # every field arrived, escaped: the visible escape of U+202E and the escaped tag, many times
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 30 and html.count("\\u202eRTL") >= 30
     assert "&quot;quotes&#x27;|pipe\\nnext line" in html
-    for field in ("title", "resource", "ua", "err", "action", "detail", "src", "incident", "reason", "analyst", "evidence",
-                  "author", "ref", "vault", "kind", "cred0", "r", "v", "0"):
+    for field in ("title", "resource", "ua", "err", "action", "detail replaced by AKIA…12", "src", "incident", "reason", "analyst",
+                  "evidence", "author", "ref", "vault", "kind", "cred0", "r", "v", "0"):
         assert f"RTL{field}" in html, field
 
     tags = _Tags()
