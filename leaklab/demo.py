@@ -813,6 +813,7 @@ def build(out: str | os.PathLike = "data", seed: int = SEED) -> dict:
             _dump(inventory / name, content, indent=4)
     truth = {
         "seed": seed,
+        "as_of": "2023-07-01T00:00:00Z",  # the day the notebooks and `leaklab report --case data` measure to
         "repository": REPO,
         "head": b.repo.head.commit.hexsha,
         "branches": {name: c.hexsha for name, c in sorted(b.tips.items())},
