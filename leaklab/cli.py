@@ -414,7 +414,7 @@ def _report(args) -> int:
         from .history import history as history_of
 
         history = history_of(args.repo, findings, progress=_show_progress())
-    events = windows = usage = reach = None
+    events = windows = usage = reach = pivots = None
     if args.timeline:
         from .exposure import exposure_windows
 
@@ -447,8 +447,9 @@ def _report(args) -> int:
                   "--credential to pick where it starts)", file=sys.stderr)
         else:
             reach = blast_radius(grants, roots, secrets=secrets, windows=windows, usage=usage)
+            pivots = blast_radius(grants, roots, secrets=secrets, windows=windows, by="pivot")
     r = report(args.output, title=args.title, secrets=secrets, findings=findings, history=history, windows=windows,
-               usage=usage, reach=reach, ledger=args.ledger, events=events, as_of=as_of, links=dict(args.link or []))
+               usage=usage, reach=reach, pivots=pivots, ledger=args.ledger, events=events, as_of=as_of, links=dict(args.link or []))
     print(f"leaklab: report written to {r.html} and {r.markdown}", file=sys.stderr)
     print(f"leaklab: {r.closure.verdict()}", file=sys.stderr)
     return EXIT_OK

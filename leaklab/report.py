@@ -540,7 +540,7 @@ def _png(fig) -> bytes:
 
 
 def report(out, *, title, secrets, findings=None, history=None, windows=None, uses=None, usage=None, reach=None,
-           ledger=None, events=None, as_of=None, generated_at=None, links=None) -> Report:
+           pivots=None, ledger=None, events=None, as_of=None, generated_at=None, links=None) -> Report:
     """Write the post-incident report as ``<stem>.html`` and ``<stem>.md``; return a :class:`Report`.
 
     Parameters
@@ -570,6 +570,10 @@ def report(out, *, title, secrets, findings=None, history=None, windows=None, us
     reach
         :func:`leaklab.blast_radius` output (``by="resource"``: summary, sensitive
         resources and pivots; ``by="credential"`` or ``by="pivot"`` are shown as given).
+    pivots
+        :func:`leaklab.blast_radius` output with ``by="pivot"`` for the same credentials: the
+        pivot counts and table then include credentials reached through a store that have
+        no grants of their own (they have no rows in ``reach``).
     ledger
         A :class:`leaklab.Ledger`, the path of its file, or its ``current()`` frame.
     events
@@ -608,7 +612,7 @@ def report(out, *, title, secrets, findings=None, history=None, windows=None, us
     rem = remediation(secrets, cur, history=history)
     verdict = _closure(secrets, windows, uses, usage, cur, ledger_name, links, fmt, rem=rem)
 
-    sections = [_summary(secrets, findings, windows, uses, usage, reach, cur, ledger_name, rem, verdict, fmt)]
+    sections = [_summary(secrets, findings, windows, uses, usage, reach, cur, ledger_name, rem, verdict, fmt, pivots)]
     sections.append(_what_leaked(secrets, findings, history, cur, ledger_name, fmt))
     if events is not None:
         sections.append(_timeline(events, fmt))
@@ -617,7 +621,7 @@ def report(out, *, title, secrets, findings=None, history=None, windows=None, us
     if uses is not None or usage is not None:
         sections.append(_usage(windows, uses, usage, fmt))
     if reach is not None:
-        sections.append(_blast(reach, fmt))
+        sections.append(_blast(reach, fmt, pivots))
     if cur is not None:
         sections.append(_triage(cur, secrets, ledger_name, n_entries, fmt))
     sections.append(_remediation(rem, cur, ledger_name, history, fmt))
@@ -654,7 +658,7 @@ def _count_by(values, order=None) -> str:
     return ", ".join(f"{c[k]} {k}" for k in keys)
 
 
-def _summary(secrets, findings, windows, uses, usage, reach, cur, ledger_name, rem, verdict, fmt) -> _Section:
+def _summary(secrets, findings, windows, uses, usage, reach, cur, ledger_name, rem, verdict, fmt, pivots=None) -> _Section:
     items = []
     n = len(secrets)
     live = int(secrets["verified"].fillna(False).astype(bool).sum())
@@ -688,7 +692,8 @@ def _summary(secrets, findings, windows, uses, usage, reach, cur, ledger_name, r
         rests.append(f"reach ({len(reach)})")
         if "acting_credential" in reach.columns:
             n_res = reach["resource"].astype(object).dropna().nunique()
-            piv = reach.loc[reach["hops"].fillna(0) > 0, "acting_credential"].astype(object).dropna().nunique()
+            piv = (pivots["reached_credential"].astype(object).dropna().nunique() if pivots is not None else
+                   reach.loc[reach["hops"].fillna(0) > 0, "acting_credential"].astype(object).dropna().nunique())
             items.append(([f"Blast radius: {reach['credential'].astype(object).dropna().nunique()} credential(s) reach "
                            f"{n_res} resource(s); {piv} further credential(s) through pivots."], []))
     if cur is not None:
@@ -852,7 +857,7 @@ def _usage(windows, uses, usage, fmt) -> _Section:
 _ACCESS_RANK = {"admin": 0, "write": 1, "read": 2, "unknown": 3, "none": 4}
 
 
-def _blast(reach, fmt) -> _Section:
+def _blast(reach, fmt, pivots=None) -> _Section:
     import pandas as pd
 
     cols = set(reach.columns)
@@ -864,14 +869,18 @@ def _blast(reach, fmt) -> _Section:
         blocks.append(_Figure("blast", "Blast radius: distinct resources each credential can reach, by data class",
                               _png(blast_reach(reach))))
         rows = []
+        p = None if pivots is None else pivots.astype({c: object for c in pivots.columns if str(pivots[c].dtype) == "category"})
         for c, g in r.groupby("credential", sort=True, dropna=True):
             res = g.drop_duplicates("resource")
+            mine = None if p is None else p[p["credential"] == c]
             dc = res["data_class"].fillna("")
             best = min((_ACCESS_RANK.get(a, 5) for a in g["access"].dropna()), default=5)
             rows.append({"credential": c, "n": res["resource"].nunique(),
                          "sensitive": int(dc.isin(["secret", "restricted"]).sum()),
                          "best": {v: k for k, v in _ACCESS_RANK.items()}.get(best),
-                         "hops": int(g["hops"].max()), "pivots": g.loc[g["hops"] > 0, "acting_credential"].nunique(),
+                         "hops": int(max(g["hops"].max(), mine["hops"].max() if mine is not None and len(mine) else 0)),
+                         "pivots": (mine["reached_credential"].nunique() if mine is not None
+                                    else g.loc[g["hops"] > 0, "acting_credential"].nunique()),
                          "approx": bool(g["approx"].fillna(False).any()),
                          "used": int(g["used"].fillna(False).astype(bool).sum()) if "used" in g.columns else None})
         summary = pd.DataFrame(rows, columns=["credential", "n", "sensitive", "best", "hops", "pivots", "approx", "used"])
@@ -890,7 +899,10 @@ def _blast(reach, fmt) -> _Section:
                 ("credential", "credential", "cred"), ("resource", "resource", "text"), ("kind", "resource_type", "text"),
                 ("data class", "data_class", "text"), ("access", "access", "text"), ("permission", "permission", "text"),
                 ("via", "acting_credential", "cred")], fmt, note))
-        piv = r[r["hops"].fillna(0) > 0].drop_duplicates(["credential", "acting_credential"])
+        if p is not None:  # every credential reached, grants of its own or not
+            piv = p.rename(columns={"reached_credential": "acting_credential", "chain": "pivot_path"})
+        else:
+            piv = r[r["hops"].fillna(0) > 0].drop_duplicates(["credential", "acting_credential"])
         piv = piv.sort_values(["credential", "hops", "acting_credential"], kind="stable")
         blocks.append(_Para(["Pivots: credentials reachable through stores the leaked ones can read."]))
         blocks.append(_table(piv, [("credential", "credential", "cred"), ("reaches credential", "acting_credential", "cred"),

@@ -471,3 +471,23 @@ def test_no_raw_secret_in_committed_notebook_outputs(path, tmp_path):
             texts.append(text)
     assert texts, "commit notebooks with their outputs"
     _assert_clean(tmp_path, texts)
+
+
+def test_pivots_without_grants_of_their_own_are_counted(tmp_path):
+    """A secret reached through a store it lives in has no reach rows; the pivots frame still names it."""
+    import leaklab
+    from leaklab import schema
+
+    key = "AKIALEAKLABFAKEPIV01"
+    g = schema.build("grants", {
+        "source": [key, "u", "vault/db"], "relation": ["authenticates_as", "allow", "holds_secret"],
+        "target": ["u", "vault/db", "f" * 63 + "1"], "action": [None, "secretsmanager:GetSecretValue", None],
+        "source_type": ["credential", "user", "resource"]})
+    secrets = leaklab.dedupe(schema.build("findings", {"tool": ["gitleaks"], "secret_sha256": [sha256(key)],
+                                                       "secret_type": ["aws-access-key"], "file": ["a.env"], "line": [1]}))
+    reach = leaklab.blast_radius(g, [key])
+    pivots = leaklab.blast_radius(g, [key], by="pivot")
+    md = report(tmp_path / "r", title="t", secrets=secrets, reach=reach, pivots=pivots).markdown.read_text()
+    assert "1 further credential(s) through pivots" in md
+    without = report(tmp_path / "s", title="t", secrets=secrets, reach=reach).markdown.read_text()
+    assert "0 further credential(s) through pivots" in without  # what reach alone can tell
