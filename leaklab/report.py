@@ -371,6 +371,9 @@ def _ids(*pairs) -> list:
 # --------------------------------------------------------------------------- closure
 
 
+_EMPTY_WINDOWS = "the windows given have no rows: no exposure window to judge"
+
+
 def closure(secrets, *, windows=None, uses=None, usage=None, ledger=None, links=None) -> Closure:
     """The closure criteria (:data:`CRITERIA`), computed from the data.
 
@@ -447,6 +450,8 @@ def _closure(secrets, windows, uses, usage, cur, ledger_name, links, fmt, rem=No
     # documented
     if windows is None:
         crit.append(Criterion("documented", CRITERIA["documented"], False, "windows", no_windows))
+    elif not len(windows):  # nothing documented is not everything documented
+        crit.append(Criterion("documented", CRITERIA["documented"], False, "windows", (_EMPTY_WINDOWS,)))
     else:
         fails = []
         order = windows.assign(_who=windows["credential"].fillna(windows["incident"])).sort_values("_who", kind="stable")
@@ -464,6 +469,9 @@ def _closure(secrets, windows, uses, usage, cur, ledger_name, links, fmt, rem=No
         missing = [m for m, f in (("exposure windows (windows=)", windows), ("access logs (usage=)", usage)) if f is None]
         crit.append(Criterion("usage_checked", CRITERIA["usage_checked"], False, "windows, access logs",
                               tuple(f"no {m} given" for m in missing)))
+    elif not len(windows):
+        crit.append(Criterion("usage_checked", CRITERIA["usage_checked"], False, "windows, access logs",
+                              (_EMPTY_WINDOWS,)))
     else:
         named = set(usage["credential_id"].dropna()) | set(usage["issued_credential"].dropna())
         providers = ", ".join(sorted(set(usage["provider"].dropna()))) or "none"

@@ -137,6 +137,10 @@ def _display(col: str | None, v, limit: int | None = 80, fp: int = 12) -> str:
         # never displayed whole, whatever their alphabet: a fingerprint shortened, anything else
         # as a preview.
         s = _short_fp(s, fp) if _FINGERPRINT_LIKE.fullmatch(s) else redact(s)
+    else:  # free text (file names, details, resources) may quote a key id: show it as a preview
+        from .fingerprint import scrub_text
+
+        s = scrub_text(s)
     s = neutralize(s)
     if limit is not None and len(s) > limit:
         s = s[: limit - 1] + "…"

@@ -187,8 +187,9 @@ def test_an_open_incident_window_is_not_contained(incident, tmp_path):
     c = closure(incident["secrets"], windows=windows, ledger=led)["contained"]
     assert not c.passed and c.failures == ("incident vendor-breach: still open (exposed since 2023-01-10 00:00:00Z, "
                                            f"as of {AS_OF[:10]} 00:00:00Z)",)
-    empty = closure(incident["secrets"], windows=closed.iloc[:0], ledger=led)["contained"]
-    assert not empty.passed and "no rows" in empty.failures[0]
+    empty = closure(incident["secrets"], windows=closed.iloc[:0], ledger=led, usage=incident["usage"])
+    for name in ("contained", "documented", "usage_checked"):  # nothing to judge is not a pass
+        assert not empty[name].passed and "no rows" in empty[name].failures[0], name
 
 
 def test_a_timeline_that_names_no_credential(incident, tmp_path):

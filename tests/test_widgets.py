@@ -618,3 +618,10 @@ def test_board_shows_hostile_values_escaped(board_for, secrets):
         b.select.value = value
         no_hostile(b.detail.value)
         no_raw(b.detail.value, secrets)
+
+
+def test_key_ids_inside_free_text_are_shown_as_previews():
+    from leaklab import widgets
+
+    html = widgets._cell("files", "config/AKIALEAKLABFAKENEW12.env")
+    assert "AKIALEAKLABFAKENEW12" not in html and "AKIA…12" in html
