@@ -21,6 +21,8 @@ import re
 import sys
 from contextlib import contextmanager
 
+from .schema import isna
+
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
 _DEFAULT_TITLE = "Leaked secrets: post-incident report"
 OUTPUTS = ("csv", "json", "markdown", "parquet")
@@ -837,22 +839,13 @@ def markdown_table(df) -> str:
     from .triage import markdown_text
 
     def cell(v) -> str:
-        if v is None or (not isinstance(v, str) and _isna(v)):
+        if v is None or (not isinstance(v, str) and isna(v)):
             return ""
         return markdown_text(str(v))
 
     rows = ["| " + " | ".join(cell(c) for c in df.columns) + " |", "| " + " | ".join("---" for _ in df.columns) + " |"]
     rows += ["| " + " | ".join(cell(v) for v in r) + " |" for r in df.itertuples(index=False)]
     return "\n".join(rows) + "\n"
-
-
-def _isna(v) -> bool:
-    import pandas as pd
-
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
 
 
 _COMMANDS = {"load": _load, "scan": _scan, "history": _history, "windows": _windows, "usage": _usage,

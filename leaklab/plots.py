@@ -14,6 +14,8 @@ and no chart ever shows a secret value, only types, tools and counts.
 
 from __future__ import annotations
 
+from .schema import isna
+
 
 def _new_figure(width: float, height: float):
     """A figure outside pyplot's global state: returned, shown once by Jupyter, never leaked.
@@ -163,14 +165,14 @@ def exposure_gantt(windows, uses=None, milestones=None, labels=None, ax=None):
     fig, ax = _figure(ax, height=0.55 * max(len(w), 2) + 1.8, width=10)
     names = [_safe((labels or {}).get(c, c) if isinstance(c, str) else i) for c, i in zip(w["credential"], w["incident"])]
     for y, r in w.iterrows():
-        end = r["contained_at"] if r["contained_at"] is not None and not _na(r["contained_at"]) else r["as_of"]
+        end = r["contained_at"] if r["contained_at"] is not None and not isna(r["contained_at"]) else r["as_of"]
         color = "C3" if bool(r["open"]) else "C0"
         ax.plot([r["exposed_from"], end], [y, y], color=color, linewidth=8, solid_capstyle="butt", alpha=0.8)
-        if not _na(r["exposed_from_latest"]) and r["exposed_from_latest"] > r["exposed_from"]:
+        if not isna(r["exposed_from_latest"]) and r["exposed_from_latest"] > r["exposed_from"]:
             ax.plot([r["exposed_from"], r["exposed_from_latest"]], [y, y], color="white", linewidth=3, alpha=0.7)
         if bool(r["open"]):
             ax.plot([end], [y], marker=">", color=color, markersize=10)
-        if not _na(r["detected_at"]):
+        if not isna(r["detected_at"]):
             ax.plot([r["detected_at"]], [y], marker="D", color="black", markersize=6)
         if uses is not None and len(uses):
             u = uses[uses["credential_id"] == r["credential"]]
@@ -222,12 +224,6 @@ def response_times(windows, ax=None):
     ax.legend(loc="lower right", frameon=False)
     fig.tight_layout()
     return fig
-
-
-def _na(v) -> bool:
-    import pandas as pd
-
-    return v is None or bool(pd.isna(v))
 
 
 _KIND_STYLE = {  # kind group -> (marker, colour)

@@ -58,6 +58,7 @@ from . import schema
 from .errors import LeakLabError
 from .fingerprint import preview_id, redact, scrub_text, sha1, sha256
 from .ledger import SEVERITIES, Ledger
+from .schema import isna
 from .triage import (
     _all_matches,
     _index_fingerprints,
@@ -160,19 +161,6 @@ class Report:
 # --------------------------------------------------------------------------- formatting
 
 
-def _isna(v) -> bool:
-    if v is None:
-        return True
-    if isinstance(v, (str, bool, int)):
-        return False
-    try:
-        import pandas as pd
-
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
-
-
 class _Fmt:
     """Turns one value into the plain text a report shows (not yet escaped).
 
@@ -193,7 +181,7 @@ class _Fmt:
         return scrub_text(text)
 
     def __call__(self, v, how: str = "text") -> str:
-        if _isna(v):
+        if isna(v):
             return ""
         if how == "bool" or isinstance(v, bool) or type(v).__name__ == "bool_":
             return "yes" if bool(v) else "no"
@@ -213,10 +201,10 @@ class _Fmt:
 
 
 def _days(lo, hi) -> str:
-    if _isna(lo) and _isna(hi):
+    if isna(lo) and isna(hi):
         return ""
-    if _isna(lo) or _isna(hi) or int(lo) == int(hi):
-        return str(int(hi if _isna(lo) else lo))
+    if isna(lo) or isna(hi) or int(lo) == int(hi):
+        return str(int(hi if isna(lo) else lo))
     return f"{int(lo)}–{int(hi)}"
 
 
@@ -425,7 +413,7 @@ def _closure(secrets, windows, uses, usage, cur, ledger_name, links, fmt, rem=No
         fails = []
         for (_, w), d in zip(creds.iterrows(), decided):
             who = fmt(w["credential"], "cred")
-            if bool(w["open"]) or _isna(w["contained_at"]):
+            if bool(w["open"]) or isna(w["contained_at"]):
                 fails.append(f"{who}: still open (exposed since {fmt(w['exposed_from'])}, as of {fmt(w['as_of'])})")
                 continue
             kind = fmt(w["contained_kind"]) or "contained"
@@ -441,7 +429,7 @@ def _closure(secrets, windows, uses, usage, cur, ledger_name, links, fmt, rem=No
         incidents = windows[windows["credential"].isna()]
         incidents = incidents.assign(_who=incidents["incident"].astype(object).fillna("")).sort_values("_who", kind="stable")
         for _, w in incidents.iterrows():
-            if bool(w["open"]) or _isna(w["contained_at"]):
+            if bool(w["open"]) or isna(w["contained_at"]):
                 who = f"incident {fmt(w['incident'])}" if fmt(w["incident"]) else "a window with no credential or incident"
                 fails.append(f"{who}: still open (exposed since {fmt(w['exposed_from'])}, as of {fmt(w['as_of'])})")
         rests = "windows" + (f", {ledger_name}" if cur is not None else "") + (", access logs" if usage is not None else "")
@@ -456,10 +444,10 @@ def _closure(secrets, windows, uses, usage, cur, ledger_name, links, fmt, rem=No
         fails = []
         order = windows.assign(_who=windows["credential"].fillna(windows["incident"])).sort_values("_who", kind="stable")
         for _, w in order.iterrows():
-            who = fmt(w["credential"], "cred") if not _isna(w["credential"]) else f"incident {fmt(w['incident'])}"
-            if _isna(w["exposed_from"]):
+            who = fmt(w["credential"], "cred") if not isna(w["credential"]) else f"incident {fmt(w['incident'])}"
+            if isna(w["exposed_from"]):
                 fails.append(f"{who}: start of exposure unknown")
-            elif w["lower_bound"] is True or (not _isna(w["lower_bound"]) and bool(w["lower_bound"])):
+            elif w["lower_bound"] is True or (not isna(w["lower_bound"]) and bool(w["lower_bound"])):
                 fails.append(f"{who}: starts at the first misuse ({fmt(w['exposed_from'])}); exposure began no later, "
                              "find when it began")
         crit.append(Criterion("documented", CRITERIA["documented"], not fails, "windows", tuple(fails)))
@@ -512,7 +500,7 @@ def _calls_after_containment(creds, usage) -> dict:
     if usage is None or creds is None or not len(creds):
         return {}
     end = creds["contained_at_latest"].fillna(creds["contained_at"])
-    ends = {c: e for c, e in zip(creds["credential"], end) if not _isna(e)}
+    ends = {c: e for c, e in zip(creds["credential"], end) if not isna(e)}
     u = usage[usage["credential_id"].isin(set(ends)) & ~usage["duplicate"].fillna(False).astype(bool)
               & (usage["outcome"] != "failure").fillna(True).astype(bool)]
     out = {}
@@ -530,7 +518,7 @@ def _secret_order(secrets) -> list[int]:
     sev = _strings(secrets["severity"]) if "severity" in secrets.columns else [None] * n
     pts = secrets["score"].tolist() if "score" in secrets.columns else [0] * n
     ids = _strings(secrets["secret_id"])
-    return sorted(range(n), key=lambda i: (rank.get(sev[i], len(rank)), -int(0 if _isna(pts[i]) else pts[i]), ids[i] or ""))
+    return sorted(range(n), key=lambda i: (rank.get(sev[i], len(rank)), -int(0 if isna(pts[i]) else pts[i]), ids[i] or ""))
 
 
 # --------------------------------------------------------------------------- figures
@@ -685,7 +673,7 @@ def _summary(secrets, findings, windows, uses, usage, reach, cur, ledger_name, r
         text = f"{len(windows)} exposure window(s), {open_} still open"
         if len(w) and w["window_days_max"].notna().any():
             r = w.loc[w["window_days_max"].astype("float").idxmax()]
-            who = fmt(r["credential"], "cred") if not _isna(r["credential"]) else fmt(r["incident"])
+            who = fmt(r["credential"], "cred") if not isna(r["credential"]) else fmt(r["incident"])
             text += f"; longest: {who}, {_days(r['window_days_min'], r['window_days_max'])} day(s)"
         items.append(([text + "."], []))
     if uses is not None:
@@ -1041,12 +1029,12 @@ def _html_checklist(frame) -> str:
             current = group
             out += [f"<h3>{_h(group or '(no repository)')}</h3>", '<ul class="checklist">']
         box = "☐" if r["status"] == "to do" else "☑"
-        sev = f"<strong>{_h(r['severity'])}</strong> " if not _isna(r.get("severity")) else ""
+        sev = f"<strong>{_h(r['severity'])}</strong> " if not isna(r.get("severity")) else ""
         detail = [f"status: {r['status']}"]
-        if not _isna(r.get("label")):
+        if not isna(r.get("label")):
             detail.append(f"label: {r['label']}")
         for col in ("files", "present_refs", "refs"):
-            if not _isna(r.get(col)):
+            if not isna(r.get(col)):
                 detail.append(f"{col.replace('_', ' ')}: {r[col]}")
         out.append(f"<li>{box} {sev}{_h(str(r['secret_type'] or ''))} {_h(str(r['redacted'] or ''))}: "
                    f"{_h(str(r['action']))} ({_h('; '.join(detail))})</li>")

@@ -238,6 +238,26 @@ LEDGER = _contract(
 CONTRACTS = {"findings": FINDINGS, "secrets": SECRETS, "history": HISTORY, "history_refs": HISTORY_REFS, "events": EVENTS, "windows": WINDOWS, "usage": USAGE, "grants": GRANTS, "reach": REACH, "ledger": LEDGER}
 
 
+def isna(v) -> bool:
+    """Is one cell missing (None, NaN, NaT, pd.NA)? Never raises: a string, a list or any
+    other object is simply not missing.
+
+        >>> import pandas as pd
+        >>> [isna(v) for v in (None, float("nan"), pd.NA, pd.NaT, "", 0, [1])]
+        [True, True, True, True, False, False, False]
+    """
+    if v is None:
+        return True
+    if isinstance(v, (str, bool, int)):
+        return False
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
 def contract(kind: str) -> tuple[Column, ...]:
     try:
         return CONTRACTS[kind]

@@ -26,6 +26,7 @@ import re
 
 from . import schema
 from .errors import LeakLabError, RecordError
+from .schema import isna
 
 KINDS = (
     "introduced", "pushed", "made_public", "exposed", "exfiltrated", "first_misuse", "detected", "reported",
@@ -231,7 +232,7 @@ def from_history(history):
     schema.validate(history, "history")
     rows = []
     for r in history.itertuples(index=False):
-        if not _isna(r.introduced_author_time):
+        if not isna(r.introduced_author_time):
             rows.append(_derived(r.introduced_author_time, "introduced", r.secret_id, f"commit {r.introduced_commit}", r.introduced_file))
         if isinstance(r.removed_commit, str):
             rows.append(_derived(r.removed_time, "removed", r.secret_id, f"commit {r.removed_commit}", None))
@@ -242,12 +243,6 @@ def from_history(history):
 def _derived(t, kind, credential, source, detail):
     return {"time": t, "time_latest": t, "precision": "second", "kind": kind, "credential": credential,
             "incident": None, "source": source, "detail": detail, "origin": "leaklab.history"}
-
-
-def _isna(v) -> bool:
-    import pandas as pd
-
-    return bool(pd.isna(v))
 
 
 def from_findings(findings):

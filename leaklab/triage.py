@@ -40,6 +40,7 @@ from functools import lru_cache
 from . import schema
 from .errors import LeakLabError
 from .ledger import CLOSED, SEVERITIES
+from .schema import isna
 
 # --------------------------------------------------------------------------- the tables
 
@@ -329,7 +330,7 @@ def _reach(reach, keys, w, pts, notes) -> None:
         rows = _all_matches(k, idx)
         if not rows:
             continue
-        total = {c: sum(0 if _na(col[c][r]) else int(col[c][r]) for r in rows) for c in col}
+        total = {c: sum(0 if isna(col[c][r]) else int(col[c][r]) for r in rows) for c in col}
         points, said = 0, []
         if total["can_admin"]:
             points, said = w["reach_admin"], ["admin"]
@@ -637,15 +638,9 @@ def remediation(secrets, ledger=None, *, history=None, by: str = "repo"):
     sev = data.get("severity", [None] * n)
     points = secrets["score"].tolist() if "score" in secrets.columns else [0] * n
     order = sorted(range(n), key=lambda i: (group[i] is None, group[i] or "", _STATUS_ORDER[status[i]],
-                                            rank.get(sev[i], len(rank)), -int(points[i] if not _na(points[i]) else 0),
+                                            rank.get(sev[i], len(rank)), -int(points[i] if not isna(points[i]) else 0),
                                             data["secret_id"][i] or ""))
     return out.take(order).reset_index(drop=True)
-
-
-def _na(v) -> bool:
-    import pandas as pd
-
-    return v is None or bool(pd.isna(v))
 
 
 def _repo_group(repos):
@@ -676,7 +671,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e
 def _md(value) -> str:
     """Inline Markdown text that renders as the literal value: HTML is escaped, Markdown
     punctuation backslash-escaped, line breaks and bidi controls become spaces."""
-    if value is None or _na(value):
+    if value is None or isna(value):
         return ""
     s = _CONTROL.sub(" ", str(value))
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -695,7 +690,7 @@ def markdown_text(value) -> str:
     """
     from .widgets import neutralize
 
-    if value is None or _na(value):
+    if value is None or isna(value):
         return ""
     return _md(neutralize(str(value)))
 
@@ -728,12 +723,12 @@ def remediation_markdown(frame, title: str | None = "Remediation") -> str:
             current = r["group"]
             lines += [f"## {_md(current) or '(no repository)'}", ""]
         box = "[ ]" if r["status"] == "to do" else "[x]"
-        sev = f"**{_md(r['severity'])}** " if not _na(r.get("severity")) else ""
+        sev = f"**{_md(r['severity'])}** " if not isna(r.get("severity")) else ""
         detail = [f"status: {_md(r['status'])}"]
-        if not _na(r.get("label")):
+        if not isna(r.get("label")):
             detail.append(f"label: {_md(r['label'])}")
         for col in ("files", "present_refs", "refs"):
-            if not _na(r.get(col)):
+            if not isna(r.get(col)):
                 detail.append(f"{col.replace('_', ' ')}: {_md(r[col])}")
         lines.append(f"- {box} {sev}{_md(r['secret_type'])} {_md(r['redacted'])}: {_md(r['action'])} ({'; '.join(detail)})")
     return "\n".join(lines) + "\n"

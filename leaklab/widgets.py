@@ -36,6 +36,7 @@ import re
 
 from .errors import LeakLabError
 from .ledger import LABELS, Ledger
+from .schema import isna
 
 #: The value a filter uses for "no value" (an undecided secret, a row without a repo).
 NONE = "(none)"
@@ -96,19 +97,6 @@ def neutralize(text: str) -> str:
                                             else f"\\U{ord(m.group()):08x}"), text)
 
 
-def _isna(v) -> bool:
-    if v is None:
-        return True
-    if isinstance(v, (str, bool, int)):
-        return False
-    try:
-        import pandas as pd
-
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
-
-
 def _short_fp(v: str, n: int = 12) -> str:
     if v.startswith("sha1:"):
         return "sha1:" + _short_fp(v[5:], n)
@@ -119,7 +107,7 @@ def _short_fp(v: str, n: int = 12) -> str:
 
 def _display(col: str | None, v, limit: int | None = 80, fp: int = 12) -> str:
     """The plain text shown for one value (not yet escaped)."""
-    if _isna(v):
+    if isna(v):
         return ""
     if isinstance(v, bool) or type(v).__name__ == "bool_":
         return "yes" if v else "no"
@@ -156,7 +144,7 @@ def _cell(col: str | None, v, limit: int | None = 80, fp: int = 12) -> str:
 
 
 def _split(v) -> list[str]:
-    if _isna(v):
+    if isna(v):
         return []
     return [p.strip() for p in str(v).split(",") if p.strip()]
 
@@ -210,7 +198,7 @@ class BoardData:
         dim = self._dims.get(col)
         if dim is None:
             codes, uniques = pd.factorize(self.frame[col], use_na_sentinel=True)
-            cats = [NONE if _isna(u) else u for u in uniques]
+            cats = [NONE if isna(u) else u for u in uniques]
             codes = np.asarray(codes, dtype=np.int64)
             na = len(cats)
             if (codes < 0).any():
@@ -266,7 +254,7 @@ class BoardData:
             codes, cats, members = self._dim(self.column(name))
             ok = np.zeros(len(cats), dtype=bool)
             for v in allowed:
-                idx = members.get(NONE if _isna(v) else v)
+                idx = members.get(NONE if isna(v) else v)
                 if idx is not None:
                     ok[idx] = True
             hit = ok[codes]
