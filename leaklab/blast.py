@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
-from contextlib import contextmanager
 from functools import lru_cache
 
 from . import schema
 from .errors import LeakLabError
 from .fingerprint import redact
+from .readers._common import gc_paused  # the walk allocates many short-lived tuples
 
 RELATIONS = {
     "authenticates_as": "credential -> principal it acts as",
@@ -109,7 +109,7 @@ def blast_radius(grants, credentials=None, *, secrets=None, windows=None, usage=
     if by not in ("resource", "credential", "pivot"):
         raise LeakLabError(reason=f"by must be 'resource', 'credential' or 'pivot', not {by!r}")
     schema.validate(grants, "grants")
-    with _collector_paused():
+    with gc_paused():
         g = _Graph(grants, secrets)
         roots = _roots(g, credentials)
         g.statement_reach()
@@ -124,26 +124,6 @@ def blast_radius(grants, credentials=None, *, secrets=None, windows=None, usage=
     return out
 
 
-@contextmanager
-def _collector_paused():
-    """Pause Python's cyclic garbage collector while the graph is walked.
-
-    The walk allocates hundreds of thousands of small tuples and lists that are never
-    cyclic; each allocation burst triggers a collection that scans them all again (half the
-    run time at 100,000 edges). Reference counting still frees everything; the previous
-    state is restored on exit.
-    """
-    import gc
-
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def credentials(grants) -> list[str]:
     """The credential ids a grants list names, sorted: the keys and tokens that authenticate,
     those granted permissions directly, and the secrets resources hold (where
@@ -155,7 +135,7 @@ def credentials(grants) -> list[str]:
         ['k1', 'k2']
     """
     schema.validate(grants, "grants")
-    with _collector_paused():
+    with gc_paused():
         return list(_Graph(grants).credentials)
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import warnings
 
 from ..errors import LeakLabError, LeakLabWarning, UnknownFormatError
-from ..readers._common import Registry, Source
+from ..readers._common import Registry, Source, warn_skipped
 from ._base import DATA_CLASSES, RELATIONS, Bad, Context, InventoryFormat
 
 __all__ = ["load_inventory", "formats", "sniff", "RELATIONS", "DATA_CLASSES"]
@@ -189,10 +189,4 @@ def _warn(ctx: Context) -> None:
         shown = "; ".join(f"{f} {r or ''}: {w}" for f, r, w in ctx.notes[:3])
         more = f" (and {len(ctx.notes) - 3} more)" if len(ctx.notes) > 3 else ""
         warnings.warn(f"leaklab.load_inventory: {len(ctx.notes)} note(s): {shown}{more}", LeakLabWarning, stacklevel=3)
-    if ctx.skipped:
-        warnings.warn(
-            f"leaklab.load_inventory skipped {len(ctx.skipped)} record(s) or file(s); see df.attrs['skipped']: "
-            + "; ".join(f"{s['file']} {s['record'] or ''}: {s['reason']}" for s in ctx.skipped[:3]),
-            LeakLabWarning,
-            stacklevel=3,
-        )
+    warn_skipped("leaklab.load_inventory", ctx.skipped, stacklevel=3)

@@ -25,12 +25,11 @@ Azure Activity Log, Slack audit logs and the Okta System Log; see :func:`formats
 from __future__ import annotations
 
 import itertools
-import warnings
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
-from ..errors import LeakLabError, LeakLabWarning, UnknownFormatError
+from ..errors import LeakLabError, UnknownFormatError
 from ..readers._common import Registry
 from ._base import Collector, LogFormat, LogSource
 
@@ -205,11 +204,12 @@ def load_access_logs(path, format: str | None = None, lenient: bool = False):
         A :class:`~leaklab.RecordError` naming the file and the record (``Records[12]``,
         ``line 7``), or :class:`~leaklab.UnknownFormatError`. Messages never quote values.
     """
-    from ..readers import _gc_paused, expand
+    from ..readers import expand
+    from ..readers._common import gc_paused, warn_skipped
 
     forced = _by_name(format) if format else None
     coll = Collector(lenient=lenient)
-    with _gc_paused(), ThreadPoolExecutor(1) as pool:
+    with gc_paused(), ThreadPoolExecutor(1) as pool:
         # The next file is read and gunzipped (zlib lets go of the GIL) while this one is parsed.
         files = iter(expand(path))
         ahead: deque = deque()
@@ -242,13 +242,7 @@ def load_access_logs(path, format: str | None = None, lenient: bool = False):
         df = _finish(frames)
     df.attrs["skipped"] = coll.skipped
     df.attrs["ignored"] = coll.ignored
-    if coll.skipped:
-        warnings.warn(
-            f"leaklab.load_access_logs skipped {len(coll.skipped)} record(s) or file(s); see df.attrs['skipped']: "
-            + "; ".join(f"{s['file']} {s['record'] or ''}: {s['reason']}" for s in coll.skipped[:3]),
-            LeakLabWarning,
-            stacklevel=2,
-        )
+    warn_skipped("leaklab.load_access_logs", coll.skipped, stacklevel=2)
     return df
 
 

@@ -14,16 +14,13 @@ format from its content and returns one frame under the ``findings`` contract
 
 from __future__ import annotations
 
-import gc
 import glob as _glob
 import os
-import warnings
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable
 
-from ..errors import LeakLabError, LeakLabWarning, UnknownFormatError
-from ._common import Collector, Format, Registry, Source
+from ..errors import LeakLabError, UnknownFormatError
+from ._common import Collector, Format, Registry, Source, gc_paused, warn_skipped
 
 # Modules whose FORMATS are tried in this order: specific shapes before general ones.
 _MODULES = (
@@ -129,7 +126,7 @@ def load(paths, format: str | None = None, lenient: bool = False, reveal: bool =
             continue
         c = Collector(fmt, Source(path), lenient=lenient, reveal=reveal)
         try:
-            with _gc_paused():
+            with gc_paused():
                 c.run()
         except LeakLabError as e:
             if not lenient:
@@ -141,31 +138,10 @@ def load(paths, format: str | None = None, lenient: bool = False, reveal: bool =
         skipped.extend(c.skipped)
     df = _concat(chunks) if chunks else schema.empty("findings")
     df.attrs["skipped"] = skipped
-    if skipped:
-        warnings.warn(
-            f"leaklab.load skipped {len(skipped)} record(s) or file(s); see df.attrs['skipped']: "
-            + "; ".join(f"{s['file']} {s['record'] or ''}: {s['reason']}" for s in skipped[:3]),
-            LeakLabWarning,
-            stacklevel=2,
-        )
+    warn_skipped("leaklab.load", skipped, stacklevel=2)
     return df
 
 
-@contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector while reading.
-
-    A report parses into millions of small acyclic dicts and strings; every few thousand
-    allocations the collector would rescan them all (about 30% of a 1M-line load). Plain
-    reference counting still frees everything; collection resumes afterwards.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _concat(chunks: Iterable):
