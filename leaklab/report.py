@@ -65,6 +65,7 @@ from .triage import (
     _require,
     _secret_keys,
     _strings,
+    checklist_details,
     markdown_text,
     remediation,
     remediation_markdown,
@@ -1030,12 +1031,7 @@ def _html_checklist(frame) -> str:
             out += [f"<h3>{_h(group or '(no repository)')}</h3>", '<ul class="checklist">']
         box = "☐" if r["status"] == "to do" else "☑"
         sev = f"<strong>{_h(r['severity'])}</strong> " if not isna(r.get("severity")) else ""
-        detail = [f"status: {r['status']}"]
-        if not isna(r.get("label")):
-            detail.append(f"label: {r['label']}")
-        for col in ("files", "present_refs", "refs"):
-            if not isna(r.get(col)):
-                detail.append(f"{col.replace('_', ' ')}: {r[col]}")
+        detail = [f"{name}: {value}" for name, value in checklist_details(r)]
         out.append(f"<li>{box} {sev}{_h(str(r['secret_type'] or ''))} {_h(str(r['redacted'] or ''))}: "
                    f"{_h(str(r['action']))} ({_h('; '.join(detail))})</li>")
     out.append("</ul>")

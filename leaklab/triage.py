@@ -695,6 +695,16 @@ def markdown_text(value) -> str:
     return _md(neutralize(str(value)))
 
 
+def checklist_details(row: dict) -> list[tuple[str, object]]:
+    """(name, value) pairs shown after a remediation item: status, label, where it lives.
+    Values are raw: each renderer (Markdown here, HTML in the report) escapes them."""
+    out = [("status", row["status"])]
+    for col in ("label", "files", "present_refs", "refs"):
+        if not isna(row.get(col)):
+            out.append((col.replace("_", " "), row[col]))
+    return out
+
+
 def remediation_markdown(frame, title: str | None = "Remediation") -> str:
     """A Markdown checklist of :func:`remediation` output: one section per group, one item
     per secret (``- [x]`` when done or no action is needed). Every value is escaped, so
@@ -724,13 +734,8 @@ def remediation_markdown(frame, title: str | None = "Remediation") -> str:
             lines += [f"## {_md(current) or '(no repository)'}", ""]
         box = "[ ]" if r["status"] == "to do" else "[x]"
         sev = f"**{_md(r['severity'])}** " if not isna(r.get("severity")) else ""
-        detail = [f"status: {_md(r['status'])}"]
-        if not isna(r.get("label")):
-            detail.append(f"label: {_md(r['label'])}")
-        for col in ("files", "present_refs", "refs"):
-            if not isna(r.get(col)):
-                detail.append(f"{col.replace('_', ' ')}: {_md(r[col])}")
-        lines.append(f"- {box} {sev}{_md(r['secret_type'])} {_md(r['redacted'])}: {_md(r['action'])} ({'; '.join(detail)})")
+        detail = "; ".join(f"{name}: {_md(value)}" for name, value in checklist_details(r))
+        lines.append(f"- {box} {sev}{_md(r['secret_type'])} {_md(r['redacted'])}: {_md(r['action'])} ({detail})")
     return "\n".join(lines) + "\n"
 
 
